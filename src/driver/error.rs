@@ -1,0 +1,212 @@
+use std::fmt;
+use std::time::Duration;
+
+use super::DriverOp;
+
+/// Why a driver call failed, in terms every driver shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The resource does not exist at the provider.
+    NotFound,
+    /// The provider rejected the request's values.
+    InvalidRequest,
+    /// The resource's state does not allow the request.
+    InvalidState,
+    /// The backend cannot do this at all.
+    Unsupported,
+    /// The provider asks to slow down.
+    RateLimited,
+    /// The provider could not be reached or failed on its side.
+    Unavailable,
+    /// The provider answered something the driver cannot understand.
+    BadResponse,
+    /// The provider did not answer in time.
+    Timeout,
+    /// The provider rejected the gateway's credentials or their rights.
+    Auth,
+}
+
+/// Whether repeating the call can help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Retry {
+    /// The same call will fail the same way.
+    Permanent,
+    /// The same call may succeed later.
+    Temporary,
+}
+
+/// A failed driver call: kind, retry status, where it came from and the provider's own words.
+#[derive(Debug)]
+pub struct DriverError {
+    kind: ErrorKind,
+    retry: Retry,
+    provider: Option<String>,
+    operation: Option<DriverOp>,
+    message: String,
+    context: Vec<(&'static str, String)>,
+    retry_after: Option<Duration>,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl DriverError {
+    /// An error of `kind` with a message (the provider's own words where it gave some).
+    /// Rate limits, unavailability and timeouts are temporary; everything else permanent.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> DriverError {
+        let retry = match kind {
+            ErrorKind::RateLimited | ErrorKind::Unavailable | ErrorKind::Timeout => {
+                Retry::Temporary
+            }
+            _ => Retry::Permanent,
+        };
+        DriverError {
+            kind,
+            retry,
+            provider: None,
+            operation: None,
+            message: message.into(),
+            context: Vec::new(),
+            retry_after: None,
+            source: None,
+        }
+    }
+
+    /// `unsupported`: the backend cannot do `what`.
+    pub fn unsupported(what: impl fmt::Display) -> DriverError {
+        DriverError::new(
+            ErrorKind::Unsupported,
+            format!("{what} is not supported by this provider"),
+        )
+    }
+
+    /// `not_found` for a resource of `kind` with `id`.
+    pub fn not_found(kind: &str, id: &str) -> DriverError {
+        DriverError::new(ErrorKind::NotFound, format!("{kind} {id} does not exist"))
+    }
+
+    /// Sets the provider id (the registry does this for every call).
+    pub fn with_provider(mut self, provider: impl Into<String>) -> DriverError {
+        self.provider = Some(provider.into());
+        self
+    }
+
+    /// Sets the operation that failed.
+    pub fn with_operation(mut self, op: DriverOp) -> DriverError {
+        self.operation = Some(op);
+        self
+    }
+
+    /// Adds a context pair (native error code, HTTP status, request id, …).
+    pub fn with_context(mut self, key: &'static str, value: impl Into<String>) -> DriverError {
+        self.context.push((key, value.into()));
+        self
+    }
+
+    /// Overrides whether retrying can help.
+    pub fn with_retry(mut self, retry: Retry) -> DriverError {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets how long the provider asked to wait.
+    pub fn with_retry_after(mut self, after: Duration) -> DriverError {
+        self.retry_after = Some(after);
+        self
+    }
+
+    /// Keeps the underlying error.
+    pub fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> DriverError {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// Whether retrying can help.
+    pub fn retry(&self) -> Retry {
+        self.retry
+    }
+
+    /// Whether retrying can help, as a bool.
+    pub fn is_temporary(&self) -> bool {
+        self.retry == Retry::Temporary
+    }
+
+    /// The provider id, once set.
+    pub fn provider(&self) -> Option<&str> {
+        self.provider.as_deref()
+    }
+
+    /// The operation, once set.
+    pub fn operation(&self) -> Option<DriverOp> {
+        self.operation
+    }
+
+    /// The message, without context.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The value of a context pair.
+    pub fn context(&self, key: &str) -> Option<&str> {
+        self.context
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// How long the provider asked to wait, when it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+}
+
+impl fmt::Display for DriverError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(op) = self.operation {
+            write!(f, "{}: ", op.name())?;
+        }
+        f.write_str(&self.message)?;
+        for (key, value) in &self.context {
+            write!(f, " [{key}={value}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DriverError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transient_kinds_are_temporary_and_others_permanent() {
+        assert!(DriverError::new(ErrorKind::RateLimited, "slow").is_temporary());
+        assert!(DriverError::new(ErrorKind::Timeout, "late").is_temporary());
+        assert!(!DriverError::new(ErrorKind::NotFound, "gone").is_temporary());
+        assert!(!DriverError::new(ErrorKind::Auth, "no").is_temporary());
+    }
+
+    #[test]
+    fn display_names_operation_and_context() {
+        let err = DriverError::new(ErrorKind::InvalidRequest, "bad image")
+            .with_operation(DriverOp::CreateServer)
+            .with_context("native_code", "IllegalArgumentException");
+        assert_eq!(
+            err.to_string(),
+            "create_server: bad image [native_code=IllegalArgumentException]"
+        );
+    }
+}

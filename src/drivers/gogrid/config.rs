@@ -1,0 +1,87 @@
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::config::Secret;
+
+/// `driver = "gogrid"` provider file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoGridConfig {
+    /// Base URL of the API, ending in `/api` (e.g. `https://api.gogrid.com/api`). Required unless
+    /// `simulate = true`.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// Run the GoGrid simulator in-process on a loopback port and point the driver at it.
+    #[serde(default)]
+    pub simulate: bool,
+    /// Default datacenter for new servers (a region id such as `US-West-1`); the provider picks
+    /// one otherwise.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// API key. Required unless `simulate = true`.
+    #[serde(default)]
+    pub api_key: Option<Secret>,
+    /// Shared secret the requests are signed with. Required unless `simulate = true`.
+    #[serde(default)]
+    pub shared_secret: Option<Secret>,
+    /// API version sent as `v`.
+    #[serde(default = "default_api_version")]
+    pub api_version: String,
+    /// Timeout of one HTTP request to the provider, in seconds.
+    #[serde(default = "default_timeout_secs")]
+    pub timeout_secs: u64,
+    /// Settings of the in-process simulator (only with `simulate = true`).
+    #[serde(default)]
+    pub simulator: SimulatorConfig,
+}
+
+/// `[simulator]` table of a simulated GoGrid provider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulatorConfig {
+    /// Seconds a new server stays without an id (provisioning).
+    #[serde(default)]
+    pub provision_delay_secs: f64,
+    /// Seconds a power transition (Starting, Stopping, Restarting) takes.
+    #[serde(default = "default_power_delay_secs")]
+    pub power_delay_secs: f64,
+}
+
+impl Default for SimulatorConfig {
+    fn default() -> Self {
+        SimulatorConfig {
+            provision_delay_secs: 0.0,
+            power_delay_secs: default_power_delay_secs(),
+        }
+    }
+}
+
+fn default_api_version() -> String {
+    "1.9".to_owned()
+}
+
+fn default_timeout_secs() -> u64 {
+    30
+}
+
+fn default_power_delay_secs() -> f64 {
+    1.0
+}
+
+/// What the driver needs to talk to one GoGrid account: a validated [`GoGridConfig`].
+#[derive(Debug, Clone)]
+pub struct GoGridSettings {
+    /// Base URL ending in `/api`, without a trailing slash.
+    pub endpoint: String,
+    /// API key.
+    pub api_key: Secret,
+    /// Shared secret.
+    pub shared_secret: Secret,
+    /// API version sent as `v`.
+    pub api_version: String,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Default datacenter for creates.
+    pub default_region: Option<String>,
+}
