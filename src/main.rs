@@ -1,1 +1,198 @@
-fn main() {}
+//! The `cloudgw` command: serve the gateway, print its OpenAPI document, check provider files,
+//! or run a cloud simulator.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use cloudgw::api::{self, AppState};
+use cloudgw::config::load_providers;
+use cloudgw::ops::{FollowSettings, Operations};
+use cloudgw::registry::Registry;
+use cloudgw::sim;
+use cloudgw::store::MemoryStore;
+
+/// cloudgw: one REST API for many clouds (AWS EC2, GoGrid-style, OCCI).
+///
+/// Every flag can also be set through the environment variable named in its help
+/// (CLOUDGW_…). Logging follows RUST_LOG (default: info).
+#[derive(Debug, Parser)]
+#[command(name = "cloudgw", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the REST API (docs at /docs, OpenAPI at /openapi.json).
+    Serve(ServeArgs),
+    /// Print the OpenAPI document (what openapi/openapi.json holds).
+    Openapi {
+        /// Write it to this file instead of standard output.
+        #[arg(long, env = "CLOUDGW_OUTPUT")]
+        output: Option<PathBuf>,
+    },
+    /// Validate the provider files; exits non-zero naming file, line and field of each problem.
+    Check {
+        /// Directory of provider files (*.toml; the file stem is the provider id).
+        #[arg(long, env = "CLOUDGW_PROVIDERS", default_value = "providers")]
+        providers: PathBuf,
+    },
+    /// Run a cloud simulator as its own HTTP server.
+    Simulate {
+        #[command(subcommand)]
+        cloud: SimulateCommand,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Address to listen on. Only loopback addresses are allowed until API tokens are
+    /// configurable (the API has no authentication yet).
+    #[arg(long, env = "CLOUDGW_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Directory of provider files (*.toml; the file stem is the provider id).
+    #[arg(long, env = "CLOUDGW_PROVIDERS", default_value = "providers")]
+    providers: PathBuf,
+    /// Seconds after which a followed operation is marked failed (provider_timeout).
+    #[arg(long, env = "CLOUDGW_OPERATION_TIMEOUT", default_value_t = 900)]
+    operation_timeout: u64,
+}
+
+#[derive(Debug, Subcommand)]
+enum SimulateCommand {
+    /// A GoGrid API v1.x simulator serving /api/<group>/<object>/<verb>.
+    Gogrid(GoGridSimArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct GoGridSimArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CLOUDGW_SIM_LISTEN", default_value = "127.0.0.1:8081")]
+    listen: SocketAddr,
+    /// The API key the simulator accepts.
+    #[arg(long, env = "CLOUDGW_SIM_API_KEY")]
+    api_key: String,
+    /// The shared secret signatures are checked with.
+    #[arg(long, env = "CLOUDGW_SIM_SHARED_SECRET")]
+    shared_secret: String,
+    /// Seconds a signature's timestamp may differ from the simulator's clock.
+    #[arg(long, env = "CLOUDGW_SIM_CLOCK_SKEW", default_value_t = 600)]
+    clock_skew: u64,
+    /// Seconds a new server stays without an id (provisioning).
+    #[arg(long, env = "CLOUDGW_SIM_PROVISION_DELAY", default_value_t = 0.0)]
+    provision_delay: f64,
+    /// Seconds a power transition (Starting, Stopping, Restarting) takes.
+    #[arg(long, env = "CLOUDGW_SIM_POWER_DELAY", default_value_t = 1.0)]
+    power_delay: f64,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match Cli::parse().command {
+        Command::Serve(args) => serve(args).await,
+        Command::Openapi { output } => print_openapi(output),
+        Command::Check { providers } => check(&providers),
+        Command::Simulate { cloud: SimulateCommand::Gogrid(args) } => simulate_gogrid(args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("cloudgw: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    if !args.listen.ip().is_loopback() {
+        return Err(format!(
+            "refusing to listen on {}: the API has no authentication yet, so cloudgw serves only on loopback (127.0.0.1 or [::1])",
+            args.listen
+        ));
+    }
+    let configs = load_providers(&args.providers).map_err(|e| e.to_string())?;
+    let registry = Registry::start(configs).await.map_err(|e| e.to_string())?;
+    for p in registry.all() {
+        let info = p.info();
+        tracing::info!(provider = %info.id, driver = %info.driver, simulated = info.simulated, "provider ready");
+    }
+    let settings = FollowSettings { timeout: Duration::from_secs(args.operation_timeout), ..FollowSettings::default() };
+    let state = AppState {
+        registry: Arc::new(registry),
+        ops: Operations::new(Arc::new(MemoryStore::new()), settings),
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!("serving on http://{addr} (docs: http://{addr}/docs); no API tokens are configured, so only loopback is served");
+    axum::serve(listener, api::router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn print_openapi(output: Option<PathBuf>) -> Result<(), String> {
+    let text = api::openapi().to_pretty_json().map_err(|e| e.to_string())? + "\n";
+    match output {
+        Some(path) => std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn check(dir: &std::path::Path) -> Result<(), String> {
+    let configs = load_providers(dir).map_err(|e| e.to_string())?;
+    for c in &configs {
+        println!("{}: provider {} (driver {}) ok", c.path.display(), c.id, c.driver.driver_name());
+    }
+    println!("{} provider file(s) ok", configs.len());
+    Ok(())
+}
+
+async fn simulate_gogrid(args: GoGridSimArgs) -> Result<(), String> {
+    let seconds = |v: f64, name: &str| Duration::try_from_secs_f64(v).map_err(|_| format!("--{name} must be a number of seconds ≥ 0"));
+    let options = sim::gogrid::SimOptions {
+        api_key: args.api_key,
+        shared_secret: args.shared_secret,
+        clock_skew: Duration::from_secs(args.clock_skew),
+        provision_delay: seconds(args.provision_delay, "provision-delay")?,
+        power_delay: seconds(args.power_delay, "power-delay")?,
+    };
+    let running = sim::gogrid::spawn(options, args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    tracing::info!("GoGrid simulator serving on {}", running.endpoint());
+    shutdown_signal().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

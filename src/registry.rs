@@ -1,1 +1,261 @@
-//! Registry.
+//! The configured providers, each with its driver, and the one place driver calls go through:
+//! capabilities are checked before the call, errors are labelled with provider and operation,
+//! and the provider's health is recorded from the outcome.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::time::Duration;
+
+use crate::config::{DriverConfig, ProviderConfig, Secret};
+use crate::driver::{Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind};
+use crate::drivers::gogrid::{GoGridConfig, GoGridDriver, GoGridSettings};
+use crate::model::{Provider, ProviderHealth, Server};
+use crate::sim;
+
+/// One configured provider.
+pub struct ProviderEntry {
+    id: String,
+    driver_name: &'static str,
+    region: Option<String>,
+    simulated: bool,
+    driver: Arc<dyn Driver>,
+    capabilities: Capabilities,
+    health: AtomicU8,
+}
+
+impl std::fmt::Debug for ProviderEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderEntry")
+            .field("id", &self.id)
+            .field("driver", &self.driver_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProviderEntry {
+    /// A provider entry around an already built driver.
+    pub fn new(
+        id: impl Into<String>,
+        driver_name: &'static str,
+        region: Option<String>,
+        simulated: bool,
+        driver: Arc<dyn Driver>,
+    ) -> ProviderEntry {
+        let capabilities = driver.capabilities();
+        ProviderEntry {
+            id: id.into(),
+            driver_name,
+            region,
+            simulated,
+            driver,
+            capabilities,
+            health: AtomicU8::new(HEALTH_UNKNOWN),
+        }
+    }
+
+    /// The provider id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The driver, for building a call's future (pass it to [`ProviderEntry::call`]).
+    pub fn driver(&self) -> &dyn Driver {
+        self.driver.as_ref()
+    }
+
+    /// What the backend supports.
+    pub fn capabilities(&self) -> Capabilities {
+        self.capabilities
+    }
+
+    /// The provider as the API shows it.
+    pub fn info(&self) -> Provider {
+        Provider {
+            id: self.id.clone(),
+            driver: self.driver_name.to_owned(),
+            region: self.region.clone(),
+            simulated: self.simulated,
+            capabilities: self.capabilities,
+            health: match self.health.load(Ordering::Relaxed) {
+                HEALTH_OK => ProviderHealth::Ok,
+                HEALTH_UNAVAILABLE => ProviderHealth::Unavailable,
+                _ => ProviderHealth::Unknown,
+            },
+        }
+    }
+
+    /// Runs one driver call: answers `unsupported` without calling when the capability is
+    /// false, labels errors with this provider and `op`, and records health.
+    pub async fn call<T>(
+        &self,
+        op: DriverOp,
+        call: impl Future<Output = DriverResult<T>>,
+    ) -> DriverResult<T> {
+        if !op.allowed_by(&self.capabilities) {
+            return Err(DriverError::unsupported(op.name())
+                .with_provider(&self.id)
+                .with_operation(op));
+        }
+        let result = call.await;
+        let health = match &result {
+            Err(e) if reaches_provider_failed(e.kind()) => HEALTH_UNAVAILABLE,
+            _ => HEALTH_OK,
+        };
+        self.health.store(health, Ordering::Relaxed);
+        result.map_err(|e| {
+            let e = if e.provider().is_none() { e.with_provider(&self.id) } else { e };
+            if e.operation().is_none() { e.with_operation(op) } else { e }
+        })
+    }
+
+    /// Fills what the gateway derives for every driver: the actions valid in the server's
+    /// state that this provider supports.
+    pub fn finish_server(&self, mut server: Server) -> Server {
+        let caps = &self.capabilities;
+        server.actions = server
+            .state
+            .valid_actions()
+            .into_iter()
+            .filter(|a| crate::ops::action_op(*a).allowed_by(caps))
+            .collect();
+        server.provider.clone_from(&self.id);
+        server
+    }
+}
+
+const HEALTH_UNKNOWN: u8 = 0;
+const HEALTH_OK: u8 = 1;
+const HEALTH_UNAVAILABLE: u8 = 2;
+
+fn reaches_provider_failed(kind: ErrorKind) -> bool {
+    matches!(
+        kind,
+        ErrorKind::Unavailable | ErrorKind::BadResponse | ErrorKind::Timeout | ErrorKind::Auth
+    )
+}
+
+/// The configured providers by id, and the in-process simulators they run against.
+#[derive(Debug, Default)]
+pub struct Registry {
+    providers: BTreeMap<String, Arc<ProviderEntry>>,
+    simulators: Vec<Simulator>,
+}
+
+/// A simulator kept running for as long as the registry lives.
+#[derive(Debug)]
+enum Simulator {
+    GoGrid(#[allow(dead_code)] sim::gogrid::RunningSimulator),
+}
+
+/// Why the registry could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    /// A provider file is valid TOML but not usable (a required field is missing, …).
+    #[error("{path}: {message}")]
+    Provider {
+        /// The provider file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An in-process simulator could not start.
+    #[error("provider {provider}: cannot start its simulator: {source}")]
+    Simulator {
+        /// The provider id.
+        provider: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl Registry {
+    /// Builds every provider's driver, starting in-process simulators where asked.
+    pub async fn start(configs: Vec<ProviderConfig>) -> Result<Registry, RegistryError> {
+        let mut registry = Registry::default();
+        for config in configs {
+            let (entry, simulator) = build(&config).await?;
+            registry.providers.insert(config.id.clone(), Arc::new(entry));
+            registry.simulators.extend(simulator);
+        }
+        Ok(registry)
+    }
+
+    /// A registry of already built providers (for tests and embedding).
+    pub fn from_entries(entries: impl IntoIterator<Item = ProviderEntry>) -> Registry {
+        let providers = entries.into_iter().map(|e| (e.id.clone(), Arc::new(e))).collect();
+        Registry { providers, simulators: Vec::new() }
+    }
+
+    /// One provider.
+    pub fn get(&self, id: &str) -> Option<&Arc<ProviderEntry>> {
+        self.providers.get(id)
+    }
+
+    /// All providers, ordered by id.
+    pub fn all(&self) -> impl Iterator<Item = &Arc<ProviderEntry>> {
+        self.providers.values()
+    }
+}
+
+async fn build(config: &ProviderConfig) -> Result<(ProviderEntry, Option<Simulator>), RegistryError> {
+    match &config.driver {
+        DriverConfig::Gogrid(gg) => build_gogrid(config, gg).await,
+    }
+}
+
+async fn build_gogrid(
+    config: &ProviderConfig,
+    gg: &GoGridConfig,
+) -> Result<(ProviderEntry, Option<Simulator>), RegistryError> {
+    let invalid = |message: String| RegistryError::Provider {
+        path: config.path.display().to_string(),
+        message,
+    };
+    gg.validate().map_err(|(field, message)| invalid(format!("field `{field}`: {message}")))?;
+    let (endpoint, api_key, shared_secret, simulator) = match (&gg.endpoint, &gg.api_key, &gg.shared_secret) {
+        (Some(endpoint), Some(key), Some(secret)) if !gg.simulate => (endpoint.clone(), key.clone(), secret.clone(), None),
+        _ => {
+            let (endpoint, key, secret, running) = start_gogrid_simulator(&config.id, gg).await?;
+            (endpoint, key, secret, Some(Simulator::GoGrid(running)))
+        }
+    };
+    let settings = GoGridSettings {
+        endpoint: endpoint.trim_end_matches('/').to_owned(),
+        api_key,
+        shared_secret,
+        api_version: gg.api_version.clone(),
+        timeout: Duration::from_secs(gg.timeout_secs.max(1)),
+        default_region: gg.region.clone(),
+    };
+    let driver = GoGridDriver::new(config.id.clone(), settings)
+        .map_err(|e| invalid(format!("cannot set up the driver: {e}")))?;
+    let entry = ProviderEntry::new(&config.id, "gogrid", gg.region.clone(), gg.simulate, Arc::new(driver));
+    Ok((entry, simulator))
+}
+
+async fn start_gogrid_simulator(
+    provider: &str,
+    gg: &GoGridConfig,
+) -> Result<(String, Secret, Secret, sim::gogrid::RunningSimulator), RegistryError> {
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    let secret = uuid::Uuid::new_v4().simple().to_string();
+    let options = sim::gogrid::SimOptions {
+        api_key: key.clone(),
+        shared_secret: secret.clone(),
+        clock_skew: Duration::from_secs(600),
+        provision_delay: seconds(gg.simulator.provision_delay_secs),
+        power_delay: seconds(gg.simulator.power_delay_secs),
+    };
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let running = sim::gogrid::spawn(options, loopback)
+        .await
+        .map_err(|source| RegistryError::Simulator { provider: provider.to_owned(), source })?;
+    Ok((running.endpoint(), Secret::new(key), Secret::new(secret), running))
+}
+
+fn seconds(value: f64) -> Duration {
+    Duration::try_from_secs_f64(value).unwrap_or_default()
+}

@@ -1,1 +1,98 @@
-//! HTTP API.
+//! The REST API v1: routes, the OpenAPI document, and the layers every request passes.
+
+mod aggregate;
+mod catalog;
+mod extract;
+mod health;
+mod idempotency;
+mod openapi;
+mod operations;
+mod pagination;
+mod prefer;
+mod problem;
+mod providers;
+mod respond;
+mod servers;
+mod volumes;
+
+pub use openapi::openapi;
+pub use problem::{ApiError, PROBLEM_JSON};
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::header;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::model::{Problem, ProblemCode};
+use crate::ops::Operations;
+use crate::registry::Registry;
+
+/// What every handler reaches.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The configured providers.
+    pub registry: Arc<Registry>,
+    /// Operations and their store.
+    pub ops: Operations,
+}
+
+/// The whole HTTP application: API routes, `/openapi.json`, `/docs`, and the layers.
+pub fn router(state: AppState) -> Router {
+    let (api_routes, doc) = openapi::routes().split_for_parts();
+    let doc = openapi::finish(doc);
+    api_routes
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
+        .layer(middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(middleware::from_fn(problems_only))
+        .layer(CatchPanicLayer::custom(|_| {
+            problem::problem_response(&Problem::new(ProblemCode::Internal, 500, "the gateway failed; this is a bug"), None)
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Percent-encodes one path segment (ids may hold spaces, slashes, …).
+pub fn path_segment(raw: &str) -> String {
+    utf8_percent_encode(raw, SEGMENT).to_string()
+}
+
+/// Turns error answers that are not problems yet (unknown routes, wrong methods, oversized
+/// bodies, …) into problems, so no client ever sees plain text.
+async fn problems_only(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let problem = match status.as_u16() {
+        404 => Problem::not_found(format!("no route {method} {path}; see /openapi.json")),
+        405 => Problem::new(ProblemCode::InvalidRequest, 405, format!("{method} is not allowed on {path}")),
+        413 => Problem::new(ProblemCode::InvalidRequest, 413, "the request body is too large"),
+        s if s < 500 => Problem::new(ProblemCode::InvalidRequest, s, format!("the request was rejected ({status})")),
+        _ => Problem::new(ProblemCode::Internal, 500, "the gateway failed; this is a bug"),
+    };
+    let allow = response.headers().get(header::ALLOW).cloned();
+    let mut out = problem::problem_response(&problem, None);
+    if let Some(allow) = allow {
+        out.headers_mut().insert(header::ALLOW, allow);
+    }
+    out.into_response()
+}

@@ -1,5 +1,320 @@
 //! Provider files: loading, `${VAR}` expansion, validation, and secrets.
+//!
+//! Each `*.toml` file in the providers directory is one account at one cloud; its id is the
+//! file stem. A file is parsed to TOML, its strings are `${VAR}`-expanded from the environment,
+//! and the result is deserialized with unknown fields rejected. Every problem is reported with
+//! the file, line (where it can be found) and field.
 
+mod expand;
 mod secret;
 
 pub use secret::{REDACTED, Secret};
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::drivers::gogrid::GoGridConfig;
+
+/// One provider file, after expansion: the driver it names and that driver's settings.
+#[derive(Debug, Clone)]
+pub enum DriverConfig {
+    /// `driver = "gogrid"`.
+    Gogrid(GoGridConfig),
+}
+
+impl DriverConfig {
+    /// The driver's name as written in the file.
+    pub fn driver_name(&self) -> &'static str {
+        match self {
+            DriverConfig::Gogrid(_) => "gogrid",
+        }
+    }
+}
+
+/// A loaded provider file.
+#[derive(Debug, Clone)]
+pub struct ProviderConfig {
+    /// Provider id (the file stem).
+    pub id: String,
+    /// The file it came from.
+    pub path: PathBuf,
+    /// The driver and its settings.
+    pub driver: DriverConfig,
+}
+
+/// A problem in one provider file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line, where it could be found.
+    pub line: Option<usize>,
+    /// Dotted field path, where the problem is in one field.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, ": field `{field}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// All problems found in a providers directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+/// Loads every `*.toml` file in `dir` (sorted by name), reading `${VAR}` from the process
+/// environment. Any problem in any file fails the whole load, listing all problems.
+pub fn load_providers(dir: &Path) -> Result<Vec<ProviderConfig>, ConfigErrors> {
+    load_providers_with(dir, &|name| std::env::var(name).ok())
+}
+
+/// [`load_providers`] with an explicit variable lookup (for tests).
+pub fn load_providers_with(
+    dir: &Path,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<ProviderConfig>, ConfigErrors> {
+    let files = provider_files(dir).map_err(|e| ConfigErrors(vec![e]))?;
+    let mut configs = Vec::new();
+    let mut errors = Vec::new();
+    for path in files {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match parse_provider(&path, &text, lookup) {
+                Ok(config) => configs.push(config),
+                Err(mut e) => errors.append(&mut e),
+            },
+            Err(e) => errors.push(file_error(&path, format!("cannot read: {e}"))),
+        }
+    }
+    if errors.is_empty() { Ok(configs) } else { Err(ConfigErrors(errors)) }
+}
+
+fn provider_files(dir: &Path) -> Result<Vec<PathBuf>, ConfigError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| file_error(dir, format!("cannot read the providers directory: {e}")))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|ext| ext == "toml") && p.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Parses one provider file's text; the id is the file stem.
+pub fn parse_provider(
+    path: &Path,
+    text: &str,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<ProviderConfig, Vec<ConfigError>> {
+    let id = provider_id(path).map_err(|e| vec![e])?;
+    let mut value: toml::Value = toml::from_str::<toml::Table>(text)
+        .map(toml::Value::Table)
+        .map_err(|e| vec![toml_syntax_error(path, text, &e)])?;
+    let mut errors = Vec::new();
+    expand::expand_tree(&mut value, &mut Vec::new(), lookup, &mut |field, err| {
+        errors.push(field_error(path, text, field, expand_message(err)));
+    });
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let driver = deserialize_driver(value)
+        .and_then(|driver| validate(&driver).map(|()| driver))
+        .map_err(|(field, message)| vec![field_error(path, text, &field, message)])?;
+    Ok(ProviderConfig { id, path: path.to_owned(), driver })
+}
+
+/// Reads `driver` and deserializes the rest as that driver's settings.
+fn deserialize_driver(value: toml::Value) -> Result<DriverConfig, (Vec<String>, String)> {
+    let toml::Value::Table(mut table) = value else {
+        return Err((Vec::new(), "expected a table".into()));
+    };
+    let driver = match table.remove("driver") {
+        Some(toml::Value::String(name)) => name,
+        Some(_) => return Err((vec!["driver".into()], "must be a string".into())),
+        None => {
+            return Err((vec!["driver".into()], "missing: say which driver, e.g. driver = \"gogrid\"".into()));
+        }
+    };
+    let rest = toml::Value::Table(table);
+    match driver.as_str() {
+        "gogrid" => settings(rest).map(DriverConfig::Gogrid),
+        other => Err((vec!["driver".into()], format!("unknown driver `{other}`, expected one of `gogrid`"))),
+    }
+}
+
+fn validate(driver: &DriverConfig) -> Result<(), (Vec<String>, String)> {
+    let checked = match driver {
+        DriverConfig::Gogrid(config) => config.validate(),
+    };
+    checked.map_err(|(field, message)| (field.split('.').map(str::to_owned).collect(), message))
+}
+
+fn settings<T: serde::de::DeserializeOwned>(value: toml::Value) -> Result<T, (Vec<String>, String)> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut field: Vec<String> =
+            e.path().iter().map(|seg| seg.to_string()).filter(|s| s != "?").collect();
+        let message = e.into_inner().message().to_owned();
+        // Depending on the deserializer, an unknown field is reported at itself or its parent.
+        if let Some(name) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
+            if field.last().map(String::as_str) != Some(name) {
+                field.push(name.to_owned());
+            }
+        }
+        (field, message)
+    })
+}
+
+fn provider_id(path: &Path) -> Result<String, ConfigError> {
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let valid = !stem.is_empty()
+        && stem.len() <= 64
+        && stem.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if valid {
+        Ok(stem.to_owned())
+    } else {
+        Err(file_error(
+            path,
+            "the file name is the provider id: use 1-64 characters of a-z, 0-9, '-' and '_'".into(),
+        ))
+    }
+}
+
+fn expand_message(err: expand::ExpandError) -> String {
+    match err {
+        expand::ExpandError::Missing(name) => format!("environment variable {name} is not set"),
+        expand::ExpandError::Malformed => {
+            "malformed ${VAR} reference (names are letters, digits and _; write $${ for a literal ${)"
+                .to_owned()
+        }
+    }
+}
+
+fn file_error(path: &Path, message: String) -> ConfigError {
+    ConfigError { path: path.to_owned(), line: None, field: None, message }
+}
+
+fn toml_syntax_error(path: &Path, text: &str, err: &toml::de::Error) -> ConfigError {
+    let line = err.span().map(|span| line_of_offset(text, span.start));
+    ConfigError { path: path.to_owned(), line, field: None, message: err.message().to_owned() }
+}
+
+fn field_error(path: &Path, text: &str, field: &[String], message: String) -> ConfigError {
+    let name = (!field.is_empty()).then(|| field.join("."));
+    let line = field.last().and_then(|key| line_of_key(text, key));
+    ConfigError { path: path.to_owned(), line, field: name, message }
+}
+
+fn line_of_offset(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The first line that assigns `key` (`key = …`), to point a reader at the field.
+fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    text.lines().position(|line| {
+        let line = line.trim_start();
+        line.strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+    })
+    .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(name: &str) -> Option<String> {
+        match name {
+            "GG_KEY" => Some("key-1".into()),
+            "GG_SECRET" => Some("s3cret-value".into()),
+            _ => None,
+        }
+    }
+
+    fn parse(name: &str, text: &str) -> Result<ProviderConfig, Vec<ConfigError>> {
+        parse_provider(Path::new(name), text, &vars)
+    }
+
+    #[test]
+    fn id_is_the_file_stem_and_variables_are_expanded() {
+        let text = "driver = \"gogrid\"\nendpoint = \"http://x/api\"\napi_key = \"${GG_KEY}\"\nshared_secret = \"${GG_SECRET}\"\n";
+        let config = parse("providers/gg-east.toml", text).map_err(|e| e[0].to_string());
+        let config = config.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.id, "gg-east");
+        let DriverConfig::Gogrid(gg) = config.driver;
+        assert_eq!(gg.api_key.as_ref().map(|s| s.expose()), Some("key-1"));
+        assert_eq!(gg.shared_secret.as_ref().map(|s| s.expose()), Some("s3cret-value"));
+    }
+
+    #[test]
+    fn unknown_field_names_file_line_and_field() {
+        let text = "driver = \"gogrid\"\nsimulate = true\ncolour = \"blue\"\n";
+        let errors = parse("p/a.toml", text).err().unwrap_or_default();
+        assert_eq!(errors.len(), 1);
+        let msg = errors[0].to_string();
+        assert!(msg.starts_with("p/a.toml:3: field `colour`: unknown field `colour`"), "{msg}");
+    }
+
+    #[test]
+    fn missing_variable_names_the_field_and_never_the_other_values() {
+        let text = "driver = \"gogrid\"\napi_key = \"${GG_KEY}\"\nshared_secret = \"${MISSING_SECRET}\"\n";
+        let errors = parse("p/b.toml", text).err().unwrap_or_default();
+        let msg = errors[0].to_string();
+        assert_eq!(
+            msg,
+            "p/b.toml:3: field `shared_secret`: environment variable MISSING_SECRET is not set"
+        );
+    }
+
+    #[test]
+    fn bad_value_type_and_unknown_driver_are_reported() {
+        let errors = parse("p/c.toml", "driver = \"gogrid\"\nsimulate = \"yes\"\n").err().unwrap_or_default();
+        assert_eq!(errors[0].field.as_deref(), Some("simulate"));
+        assert_eq!(errors[0].line, Some(2));
+        let errors = parse("p/d.toml", "driver = \"azure\"\n").err().unwrap_or_default();
+        assert!(errors[0].message.contains("unknown driver `azure`"), "{}", errors[0]);
+    }
+
+    #[test]
+    fn missing_credentials_without_simulate_name_the_field() {
+        let errors = parse("p/f.toml", "driver = \"gogrid\"\nendpoint = \"http://x/api\"\n").err().unwrap_or_default();
+        assert_eq!(errors[0].field.as_deref(), Some("api_key"));
+        assert!(errors[0].message.contains("required unless simulate = true"));
+    }
+
+    #[test]
+    fn syntax_error_has_a_line() {
+        let errors = parse("p/e.toml", "driver = \"gogrid\"\nsimulate = \n").err().unwrap_or_default();
+        assert_eq!(errors[0].line, Some(2), "{}", errors[0]);
+    }
+
+    #[test]
+    fn bad_file_stem_is_rejected() {
+        let errors = parse("p/Has Space.toml", "driver = \"gogrid\"\n").err().unwrap_or_default();
+        assert!(errors[0].message.contains("provider id"));
+    }
+}

@@ -210,3 +210,60 @@ mod tests {
         );
     }
 }
+
+impl DriverError {
+    /// The problem the API answers for this error: the one mapping from kinds to codes and
+    /// HTTP statuses.
+    pub fn to_problem(&self) -> crate::model::Problem {
+        use crate::model::{Problem, ProblemCode as C};
+        let (code, status) = match self.kind {
+            ErrorKind::NotFound => (C::NotFound, 404),
+            ErrorKind::InvalidRequest => (C::InvalidRequest, 400),
+            ErrorKind::InvalidState => (C::InvalidState, 409),
+            ErrorKind::Unsupported => (C::Unsupported, 501),
+            ErrorKind::RateLimited => (C::RateLimited, 429),
+            ErrorKind::Unavailable => (C::ProviderUnavailable, 503),
+            // The provider answered, but not usefully: a bad gateway in HTTP terms.
+            ErrorKind::BadResponse | ErrorKind::Auth => (C::ProviderUnavailable, 502),
+            ErrorKind::Timeout => (C::ProviderTimeout, 504),
+        };
+        let detail = match self.kind {
+            ErrorKind::Auth => {
+                format!("the provider rejected the gateway's credentials: {}", self.message)
+            }
+            _ => self.message.clone(),
+        };
+        let problem = Problem::new(code, status, detail).with_retryable(self.is_temporary());
+        match &self.provider {
+            Some(p) => problem.with_provider(p),
+            None => problem,
+        }
+    }
+}
+
+#[cfg(test)]
+mod problem_tests {
+    use super::*;
+    use crate::model::ProblemCode;
+
+    #[test]
+    fn each_kind_maps_to_its_code_and_status() {
+        let rows = [
+            (ErrorKind::NotFound, ProblemCode::NotFound, 404),
+            (ErrorKind::InvalidRequest, ProblemCode::InvalidRequest, 400),
+            (ErrorKind::InvalidState, ProblemCode::InvalidState, 409),
+            (ErrorKind::Unsupported, ProblemCode::Unsupported, 501),
+            (ErrorKind::RateLimited, ProblemCode::RateLimited, 429),
+            (ErrorKind::Unavailable, ProblemCode::ProviderUnavailable, 503),
+            (ErrorKind::BadResponse, ProblemCode::ProviderUnavailable, 502),
+            (ErrorKind::Auth, ProblemCode::ProviderUnavailable, 502),
+            (ErrorKind::Timeout, ProblemCode::ProviderTimeout, 504),
+        ];
+        for (kind, code, status) in rows {
+            let p = DriverError::new(kind, "m").with_provider("p1").to_problem();
+            assert_eq!((p.code, p.status), (code, status), "{kind:?}");
+            assert_eq!(p.provider.as_deref(), Some("p1"));
+            assert_eq!(p.retryable, DriverError::new(kind, "m").is_temporary());
+        }
+    }
+}

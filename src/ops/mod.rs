@@ -1,1 +1,141 @@
-//! Operations.
+//! Operations: a create, action or delete is accepted at once and then followed to its end by
+//! polling the provider with backoff, with a deadline. The operation's record in the [`Store`]
+//! is what `GET /v1/operations/{id}` and `Prefer: wait` read.
+
+mod follow;
+
+pub use follow::{FollowSettings, Goal};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use crate::driver::DriverOp;
+use crate::model::{Operation, OperationKind, OperationStatus, ResourceKind, ServerAction};
+use crate::registry::ProviderEntry;
+use crate::store::{Store, StoreError};
+
+/// The driver operation that carries out a server action.
+pub fn action_op(action: ServerAction) -> DriverOp {
+    match action {
+        ServerAction::Start => DriverOp::StartServer,
+        ServerAction::Stop => DriverOp::StopServer,
+        ServerAction::Reboot => DriverOp::RebootServer,
+        ServerAction::Delete => DriverOp::DeleteServer,
+    }
+}
+
+/// The operation kind of a server action.
+pub fn action_kind(action: ServerAction) -> OperationKind {
+    match action {
+        ServerAction::Start => OperationKind::StartServer,
+        ServerAction::Stop => OperationKind::StopServer,
+        ServerAction::Reboot => OperationKind::RebootServer,
+        ServerAction::Delete => OperationKind::DeleteServer,
+    }
+}
+
+/// Starts, follows and reads operations.
+#[derive(Clone)]
+pub struct Operations {
+    store: Arc<dyn Store>,
+    settings: FollowSettings,
+}
+
+impl std::fmt::Debug for Operations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operations").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+impl Operations {
+    /// Operations recorded in `store`, followed with `settings`.
+    pub fn new(store: Arc<dyn Store>, settings: FollowSettings) -> Operations {
+        Operations { store, settings }
+    }
+
+    /// The store operations live in.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Records a new operation on `resource_id` and follows it in the background until `goal`
+    /// is reached, fails, or the deadline passes.
+    pub async fn begin(
+        &self,
+        entry: Arc<ProviderEntry>,
+        kind: OperationKind,
+        resource_id: &str,
+        goal: Goal,
+    ) -> Result<Operation, StoreError> {
+        let op = new_operation(entry.id(), kind, resource_id, goal.resource_kind(), OperationStatus::Pending);
+        self.store.put_operation(&op).await?;
+        tokio::spawn(follow::follow(self.store.clone(), self.settings.clone(), entry, op.clone(), goal));
+        Ok(op)
+    }
+
+    /// Records an operation that finished the moment it was asked for (start on a running
+    /// server, …).
+    pub async fn already_done(
+        &self,
+        provider: &str,
+        kind: OperationKind,
+        resource_id: &str,
+        resource_kind: ResourceKind,
+    ) -> Result<Operation, StoreError> {
+        let op = new_operation(provider, kind, resource_id, resource_kind, OperationStatus::Succeeded);
+        self.store.put_operation(&op).await?;
+        Ok(op)
+    }
+
+    /// Reads an operation.
+    pub async fn get(&self, id: &str) -> Result<Option<Operation>, StoreError> {
+        self.store.get_operation(id).await
+    }
+
+    /// Waits up to `max` for the operation to end and returns it as it then is.
+    pub async fn wait(&self, op: Operation, max: Duration) -> Result<Operation, StoreError> {
+        let deadline = tokio::time::Instant::now() + max;
+        let mut current = op;
+        while !current.status.is_final() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(WAIT_POLL.min(deadline - tokio::time::Instant::now())).await;
+            if let Some(fresh) = self.store.get_operation(&current.id).await? {
+                current = fresh;
+            }
+        }
+        Ok(current)
+    }
+}
+
+/// How often a waiting request looks at the operation's record.
+const WAIT_POLL: Duration = Duration::from_millis(50);
+
+fn new_operation(
+    provider: &str,
+    kind: OperationKind,
+    resource_id: &str,
+    resource_kind: ResourceKind,
+    status: OperationStatus,
+) -> Operation {
+    let now = OffsetDateTime::now_utc();
+    let collection = match resource_kind {
+        ResourceKind::Server => "servers",
+        ResourceKind::Volume => "volumes",
+    };
+    Operation {
+        id: uuid::Uuid::new_v4().to_string(),
+        kind,
+        status,
+        provider: provider.to_owned(),
+        resource_kind,
+        resource_id: resource_id.to_owned(),
+        resource_path: format!(
+            "/v1/providers/{provider}/{collection}/{}",
+            crate::api::path_segment(resource_id)
+        ),
+        created_at: now,
+        updated_at: now,
+        problem: None,
+    }
+}

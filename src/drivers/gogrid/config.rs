@@ -85,3 +85,54 @@ pub struct GoGridSettings {
     /// Default datacenter for creates.
     pub default_region: Option<String>,
 }
+
+impl GoGridConfig {
+    /// Checks what deserialization cannot: required fields and ranges. Returns the field and
+    /// what is wrong.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        if self.simulate {
+            if self.endpoint.is_some() {
+                return Err((
+                    "endpoint",
+                    "leave it out with simulate = true: the simulator's address is used".into(),
+                ));
+            }
+        } else {
+            for (field, missing) in [
+                ("endpoint", self.endpoint.is_none()),
+                ("api_key", self.api_key.is_none()),
+                ("shared_secret", self.shared_secret.is_none()),
+            ] {
+                if missing {
+                    return Err((field, "required unless simulate = true".into()));
+                }
+            }
+        }
+        if let Some(endpoint) = &self.endpoint {
+            if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                return Err((
+                    "endpoint",
+                    "must be an http:// or https:// URL ending in /api".into(),
+                ));
+            }
+        }
+        if self.timeout_secs == 0 {
+            return Err(("timeout_secs", "must be at least 1".into()));
+        }
+        for (field, value) in [
+            (
+                "simulator.provision_delay_secs",
+                self.simulator.provision_delay_secs,
+            ),
+            (
+                "simulator.power_delay_secs",
+                self.simulator.power_delay_secs,
+            ),
+        ] {
+            if !(0.0..=3600.0).contains(&value) {
+                return Err((field, "must be between 0 and 3600 seconds".into()));
+            }
+        }
+        Ok(())
+    }
+}

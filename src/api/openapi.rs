@@ -1,0 +1,129 @@
+//! The OpenAPI 3.1 document: generated from the handlers, then completed with the problem
+//! answers every operation can give (one table, below).
+
+use utoipa::OpenApi;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{AppState, aggregate, catalog, health, operations, providers, servers, volumes};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "cloudgw",
+        description = "One REST API for many clouds: servers, images, sizes, regions and volumes \
+                       at AWS EC2, GoGrid-style and OCCI providers. Errors are RFC 9457 problems \
+                       (`application/problem+json`); creates, actions and deletes answer 202 with \
+                       an operation to follow.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    servers((url = "http://127.0.0.1:8080", description = "A gateway on its default address")),
+    tags(
+        (name = "providers", description = "Configured provider accounts"),
+        (name = "servers", description = "Virtual machines"),
+        (name = "images", description = "Machine images"),
+        (name = "sizes", description = "Hardware profiles"),
+        (name = "regions", description = "Regions, datacenters and zones"),
+        (name = "volumes", description = "Block storage volumes"),
+        (name = "operations", description = "Long-running changes"),
+        (name = "events", description = "Change events"),
+        (name = "health", description = "Liveness, readiness, metrics"),
+    ),
+    components(schemas(crate::model::Problem))
+)]
+struct ApiDoc;
+
+/// The API routes with their documentation.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(providers::list_providers))
+        .routes(routes!(providers::get_provider))
+        .routes(routes!(servers::list_servers, servers::create_server))
+        .routes(routes!(servers::get_server, servers::delete_server))
+        .routes(routes!(servers::start_server))
+        .routes(routes!(servers::stop_server))
+        .routes(routes!(servers::reboot_server))
+        .routes(routes!(catalog::list_images))
+        .routes(routes!(catalog::get_image))
+        .routes(routes!(catalog::list_sizes))
+        .routes(routes!(catalog::list_regions))
+        .routes(routes!(volumes::list_volumes, volumes::create_volume))
+        .routes(routes!(volumes::get_volume, volumes::delete_volume))
+        .routes(routes!(volumes::attach_volume))
+        .routes(routes!(volumes::detach_volume))
+        .routes(routes!(aggregate::list_all_servers))
+        .routes(routes!(aggregate::list_all_images))
+        .routes(routes!(aggregate::list_all_volumes))
+        .routes(routes!(operations::get_operation))
+        .routes(routes!(health::stream_events))
+        .routes(routes!(health::get_health))
+        .routes(routes!(health::get_readiness))
+        .routes(routes!(health::get_metrics))
+}
+
+/// The complete OpenAPI document, as `/openapi.json` serves it.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, doc) = routes().split_for_parts();
+    finish(doc)
+}
+
+/// Adds the problem answers to every operation.
+pub(super) fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    for item in doc.paths.paths.values_mut() {
+        for op in [&mut item.get, &mut item.post, &mut item.delete].into_iter().flatten() {
+            add_problems(op);
+        }
+    }
+    doc
+}
+
+fn add_problems(op: &mut Operation) {
+    let id = op.operation_id.clone().unwrap_or_default();
+    for status in problem_statuses(&id) {
+        let content = ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();
+        let response = ResponseBuilder::new()
+            .description(problem_description(*status))
+            .content(super::PROBLEM_JSON, content)
+            .build();
+        op.responses.responses.insert(status.to_string(), RefOr::T(response));
+    }
+}
+
+/// Which problem statuses each operation can answer.
+fn problem_statuses(operation_id: &str) -> &'static [u16] {
+    match operation_id {
+        "list_providers" | "get_health" | "get_readiness" => &[500],
+        "get_provider" | "get_operation" => &[404, 500],
+        "list_all_servers" | "list_all_images" | "list_all_volumes" => &[400, 500],
+        "list_servers" | "list_images" | "list_sizes" | "list_regions" | "list_volumes" | "get_server"
+        | "get_image" | "get_volume" => &[400, 404, 429, 500, 501, 502, 503, 504],
+        "create_server" | "create_volume" | "attach_volume" => {
+            &[400, 404, 409, 415, 422, 429, 500, 501, 502, 503, 504]
+        }
+        "start_server" | "stop_server" | "reboot_server" | "detach_volume" => {
+            &[400, 404, 409, 422, 429, 500, 501, 502, 503, 504]
+        }
+        "delete_server" | "delete_volume" => &[400, 404, 409, 429, 500, 501, 502, 503, 504],
+        "stream_events" | "get_metrics" => &[501],
+        _ => &[400, 404, 500],
+    }
+}
+
+fn problem_description(status: u16) -> &'static str {
+    match status {
+        400 => "Invalid request: malformed input (`invalid_request`)",
+        404 => "Not found: unknown provider or resource (`not_found`)",
+        409 => "Invalid state for this request, or a request with the same Idempotency-Key is in flight (`invalid_state`)",
+        415 => "The body is not JSON (`invalid_request`)",
+        422 => "Unacceptable values, or an Idempotency-Key reused with another body (`invalid_request`)",
+        429 => "Rate limited by the provider; see Retry-After (`rate_limited`)",
+        500 => "A bug in the gateway (`internal`)",
+        501 => "The provider does not support this (`unsupported`)",
+        502 => "The provider answered something unusable or rejected the gateway's credentials (`provider_unavailable`)",
+        503 => "The provider could not be reached (`provider_unavailable`)",
+        504 => "The provider did not answer in time (`provider_timeout`)",
+        _ => "Problem",
+    }
+}
