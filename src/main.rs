@@ -96,14 +96,18 @@ struct GoGridSimArgs {
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let result = match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
         Command::Openapi { output } => print_openapi(output),
         Command::Check { providers } => check(&providers),
-        Command::Simulate { cloud: SimulateCommand::Gogrid(args) } => simulate_gogrid(args).await,
+        Command::Simulate {
+            cloud: SimulateCommand::Gogrid(args),
+        } => simulate_gogrid(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -127,14 +131,21 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         let info = p.info();
         tracing::info!(provider = %info.id, driver = %info.driver, simulated = info.simulated, "provider ready");
     }
-    let settings = FollowSettings { timeout: Duration::from_secs(args.operation_timeout), ..FollowSettings::default() };
+    let settings = FollowSettings {
+        timeout: Duration::from_secs(args.operation_timeout),
+        ..FollowSettings::default()
+    };
     let state = AppState {
         registry: Arc::new(registry),
         ops: Operations::new(Arc::new(MemoryStore::new()), settings),
     };
-    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!("serving on http://{addr} (docs: http://{addr}/docs); no API tokens are configured, so only loopback is served");
+    tracing::info!(
+        "serving on http://{addr} (docs: http://{addr}/docs); no API tokens are configured, so only loopback is served"
+    );
     axum::serve(listener, api::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -144,7 +155,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
 fn print_openapi(output: Option<PathBuf>) -> Result<(), String> {
     let text = api::openapi().to_pretty_json().map_err(|e| e.to_string())? + "\n";
     match output {
-        Some(path) => std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display())),
+        Some(path) => {
+            std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
         None => {
             print!("{text}");
             Ok(())
@@ -155,14 +168,22 @@ fn print_openapi(output: Option<PathBuf>) -> Result<(), String> {
 fn check(dir: &std::path::Path) -> Result<(), String> {
     let configs = load_providers(dir).map_err(|e| e.to_string())?;
     for c in &configs {
-        println!("{}: provider {} (driver {}) ok", c.path.display(), c.id, c.driver.driver_name());
+        println!(
+            "{}: provider {} (driver {}) ok",
+            c.path.display(),
+            c.id,
+            c.driver.driver_name()
+        );
     }
     println!("{} provider file(s) ok", configs.len());
     Ok(())
 }
 
 async fn simulate_gogrid(args: GoGridSimArgs) -> Result<(), String> {
-    let seconds = |v: f64, name: &str| Duration::try_from_secs_f64(v).map_err(|_| format!("--{name} must be a number of seconds ≥ 0"));
+    let seconds = |v: f64, name: &str| {
+        Duration::try_from_secs_f64(v)
+            .map_err(|_| format!("--{name} must be a number of seconds ≥ 0"))
+    };
     let options = sim::gogrid::SimOptions {
         api_key: args.api_key,
         shared_secret: args.shared_secret,
@@ -170,7 +191,9 @@ async fn simulate_gogrid(args: GoGridSimArgs) -> Result<(), String> {
         provision_delay: seconds(args.provision_delay, "provision-delay")?,
         power_delay: seconds(args.power_delay, "power-delay")?,
     };
-    let running = sim::gogrid::spawn(options, args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let running = sim::gogrid::spawn(options, args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     tracing::info!("GoGrid simulator serving on {}", running.endpoint());
     shutdown_signal().await;
     Ok(())

@@ -106,8 +106,16 @@ impl ProviderEntry {
         };
         self.health.store(health, Ordering::Relaxed);
         result.map_err(|e| {
-            let e = if e.provider().is_none() { e.with_provider(&self.id) } else { e };
-            if e.operation().is_none() { e.with_operation(op) } else { e }
+            let e = if e.provider().is_none() {
+                e.with_provider(&self.id)
+            } else {
+                e
+            };
+            if e.operation().is_none() {
+                e.with_operation(op)
+            } else {
+                e
+            }
         })
     }
 
@@ -177,7 +185,9 @@ impl Registry {
         let mut registry = Registry::default();
         for config in configs {
             let (entry, simulator) = build(&config).await?;
-            registry.providers.insert(config.id.clone(), Arc::new(entry));
+            registry
+                .providers
+                .insert(config.id.clone(), Arc::new(entry));
             registry.simulators.extend(simulator);
         }
         Ok(registry)
@@ -185,8 +195,14 @@ impl Registry {
 
     /// A registry of already built providers (for tests and embedding).
     pub fn from_entries(entries: impl IntoIterator<Item = ProviderEntry>) -> Registry {
-        let providers = entries.into_iter().map(|e| (e.id.clone(), Arc::new(e))).collect();
-        Registry { providers, simulators: Vec::new() }
+        let providers = entries
+            .into_iter()
+            .map(|e| (e.id.clone(), Arc::new(e)))
+            .collect();
+        Registry {
+            providers,
+            simulators: Vec::new(),
+        }
     }
 
     /// One provider.
@@ -200,7 +216,9 @@ impl Registry {
     }
 }
 
-async fn build(config: &ProviderConfig) -> Result<(ProviderEntry, Option<Simulator>), RegistryError> {
+async fn build(
+    config: &ProviderConfig,
+) -> Result<(ProviderEntry, Option<Simulator>), RegistryError> {
     match &config.driver {
         DriverConfig::Gogrid(gg) => build_gogrid(config, gg).await,
     }
@@ -214,14 +232,19 @@ async fn build_gogrid(
         path: config.path.display().to_string(),
         message,
     };
-    gg.validate().map_err(|(field, message)| invalid(format!("field `{field}`: {message}")))?;
-    let (endpoint, api_key, shared_secret, simulator) = match (&gg.endpoint, &gg.api_key, &gg.shared_secret) {
-        (Some(endpoint), Some(key), Some(secret)) if !gg.simulate => (endpoint.clone(), key.clone(), secret.clone(), None),
-        _ => {
-            let (endpoint, key, secret, running) = start_gogrid_simulator(&config.id, gg).await?;
-            (endpoint, key, secret, Some(Simulator::GoGrid(running)))
-        }
-    };
+    gg.validate()
+        .map_err(|(field, message)| invalid(format!("field `{field}`: {message}")))?;
+    let (endpoint, api_key, shared_secret, simulator) =
+        match (&gg.endpoint, &gg.api_key, &gg.shared_secret) {
+            (Some(endpoint), Some(key), Some(secret)) if !gg.simulate => {
+                (endpoint.clone(), key.clone(), secret.clone(), None)
+            }
+            _ => {
+                let (endpoint, key, secret, running) =
+                    start_gogrid_simulator(&config.id, gg).await?;
+                (endpoint, key, secret, Some(Simulator::GoGrid(running)))
+            }
+        };
     let settings = GoGridSettings {
         endpoint: endpoint.trim_end_matches('/').to_owned(),
         api_key,
@@ -232,7 +255,13 @@ async fn build_gogrid(
     };
     let driver = GoGridDriver::new(config.id.clone(), settings)
         .map_err(|e| invalid(format!("cannot set up the driver: {e}")))?;
-    let entry = ProviderEntry::new(&config.id, "gogrid", gg.region.clone(), gg.simulate, Arc::new(driver));
+    let entry = ProviderEntry::new(
+        &config.id,
+        "gogrid",
+        gg.region.clone(),
+        gg.simulate,
+        Arc::new(driver),
+    );
     Ok((entry, simulator))
 }
 
@@ -252,8 +281,16 @@ async fn start_gogrid_simulator(
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let running = sim::gogrid::spawn(options, loopback)
         .await
-        .map_err(|source| RegistryError::Simulator { provider: provider.to_owned(), source })?;
-    Ok((running.endpoint(), Secret::new(key), Secret::new(secret), running))
+        .map_err(|source| RegistryError::Simulator {
+            provider: provider.to_owned(),
+            source,
+        })?;
+    Ok((
+        running.endpoint(),
+        Secret::new(key),
+        Secret::new(secret),
+        running,
+    ))
 }
 
 fn seconds(value: f64) -> Duration {

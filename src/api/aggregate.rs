@@ -16,7 +16,12 @@ use crate::registry::ProviderEntry;
 use std::sync::Arc;
 
 fn able(state: &AppState, op: DriverOp) -> Vec<Arc<ProviderEntry>> {
-    state.registry.all().filter(|p| op.allowed_by(&p.capabilities())).cloned().collect()
+    state
+        .registry
+        .all()
+        .filter(|p| op.allowed_by(&p.capabilities()))
+        .cloned()
+        .collect()
 }
 
 /// List servers across all providers.
@@ -29,20 +34,42 @@ pub async fn list_all_servers(
     State(state): State<AppState>,
     Query(params): Query<ListServersParams>,
 ) -> Result<Json<ServerAggregateList>, ApiError> {
-    let filter = ServerFilter { state: params.state, name: params.name };
+    let filter = ServerFilter {
+        state: params.state,
+        name: params.name,
+    };
     let providers = able(&state, DriverOp::ListServers);
-    let page = aggregate("servers", providers, params.limit, params.cursor.as_deref(), |entry, req| {
-        let filter = filter.clone();
-        async move {
-            let page = entry.call(DriverOp::ListServers, entry.driver().list_servers(&req, &filter)).await?;
-            Ok(crate::driver::Page {
-                items: page.items.into_iter().map(|s| entry.finish_server(s)).collect(),
-                next_cursor: page.next_cursor,
-            })
-        }
-    })
+    let page = aggregate(
+        "servers",
+        providers,
+        params.limit,
+        params.cursor.as_deref(),
+        |entry, req| {
+            let filter = filter.clone();
+            async move {
+                let page = entry
+                    .call(
+                        DriverOp::ListServers,
+                        entry.driver().list_servers(&req, &filter),
+                    )
+                    .await?;
+                Ok(crate::driver::Page {
+                    items: page
+                        .items
+                        .into_iter()
+                        .map(|s| entry.finish_server(s))
+                        .collect(),
+                    next_cursor: page.next_cursor,
+                })
+            }
+        },
+    )
     .await?;
-    Ok(Json(ServerAggregateList { items: page.items, next_cursor: page.next_cursor, errors: page.errors }))
+    Ok(Json(ServerAggregateList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        errors: page.errors,
+    }))
 }
 
 /// List images across all providers.
@@ -55,14 +82,34 @@ pub async fn list_all_images(
     State(state): State<AppState>,
     Query(params): Query<ListImagesParams>,
 ) -> Result<Json<ImageAggregateList>, ApiError> {
-    let filter = ImageFilter { owner: params.owner, name: params.name };
+    let filter = ImageFilter {
+        owner: params.owner,
+        name: params.name,
+    };
     let providers = able(&state, DriverOp::ListImages);
-    let page = aggregate("images", providers, params.limit, params.cursor.as_deref(), |entry, req| {
-        let filter = filter.clone();
-        async move { entry.call(DriverOp::ListImages, entry.driver().list_images(&req, &filter)).await }
-    })
+    let page = aggregate(
+        "images",
+        providers,
+        params.limit,
+        params.cursor.as_deref(),
+        |entry, req| {
+            let filter = filter.clone();
+            async move {
+                entry
+                    .call(
+                        DriverOp::ListImages,
+                        entry.driver().list_images(&req, &filter),
+                    )
+                    .await
+            }
+        },
+    )
     .await?;
-    Ok(Json(ImageAggregateList { items: page.items, next_cursor: page.next_cursor, errors: page.errors }))
+    Ok(Json(ImageAggregateList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        errors: page.errors,
+    }))
 }
 
 /// List volumes across all providers that have volumes.
@@ -76,9 +123,21 @@ pub async fn list_all_volumes(
     Query(params): Query<PageParams>,
 ) -> Result<Json<VolumeAggregateList>, ApiError> {
     let providers = able(&state, DriverOp::ListVolumes);
-    let page = aggregate("volumes", providers, params.limit, params.cursor.as_deref(), |entry, req| async move {
-        entry.call(DriverOp::ListVolumes, entry.driver().list_volumes(&req)).await
-    })
+    let page = aggregate(
+        "volumes",
+        providers,
+        params.limit,
+        params.cursor.as_deref(),
+        |entry, req| async move {
+            entry
+                .call(DriverOp::ListVolumes, entry.driver().list_volumes(&req))
+                .await
+        },
+    )
     .await?;
-    Ok(Json(VolumeAggregateList { items: page.items, next_cursor: page.next_cursor, errors: page.errors }))
+    Ok(Json(VolumeAggregateList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        errors: page.errors,
+    }))
 }

@@ -62,8 +62,16 @@ pub async fn list_images(
 ) -> Result<Json<ImageList>, ApiError> {
     let entry = provider(&state, &provider_id)?;
     let req = provider_request("images", entry.id(), params.limit, params.cursor.as_deref())?;
-    let filter = ImageFilter { owner: params.owner, name: params.name };
-    let page = entry.call(DriverOp::ListImages, entry.driver().list_images(&req, &filter)).await?;
+    let filter = ImageFilter {
+        owner: params.owner,
+        name: params.name,
+    };
+    let page = entry
+        .call(
+            DriverOp::ListImages,
+            entry.driver().list_images(&req, &filter),
+        )
+        .await?;
     Ok(Json(ImageList {
         items: page.items,
         next_cursor: provider_next_cursor("images", entry.id(), page.next_cursor),
@@ -76,9 +84,16 @@ pub async fn list_images(
     params(ImagePath),
     responses((status = 200, description = "The image", body = Image))
 )]
-pub async fn get_image(State(state): State<AppState>, Path(path): Path<ImagePath>) -> Result<Json<Image>, ApiError> {
+pub async fn get_image(
+    State(state): State<AppState>,
+    Path(path): Path<ImagePath>,
+) -> Result<Json<Image>, ApiError> {
     let entry = provider(&state, &path.provider)?;
-    Ok(Json(entry.call(DriverOp::GetImage, entry.driver().get_image(&path.id)).await?))
+    Ok(Json(
+        entry
+            .call(DriverOp::GetImage, entry.driver().get_image(&path.id))
+            .await?,
+    ))
 }
 
 /// List a provider's sizes (hardware profiles).
@@ -94,8 +109,13 @@ pub async fn list_sizes(
 ) -> Result<Json<SizeList>, ApiError> {
     let entry = provider(&state, &provider_id)?;
     let req = provider_request("sizes", entry.id(), params.limit, params.cursor.as_deref())?;
-    let page = entry.call(DriverOp::ListSizes, entry.driver().list_sizes(&req)).await?;
-    Ok(Json(SizeList { items: page.items, next_cursor: provider_next_cursor("sizes", entry.id(), page.next_cursor) }))
+    let page = entry
+        .call(DriverOp::ListSizes, entry.driver().list_sizes(&req))
+        .await?;
+    Ok(Json(SizeList {
+        items: page.items,
+        next_cursor: provider_next_cursor("sizes", entry.id(), page.next_cursor),
+    }))
 }
 
 /// List a provider's regions with their zones.
@@ -110,7 +130,17 @@ pub async fn list_regions(
     Query(params): Query<PageParams>,
 ) -> Result<Json<RegionList>, ApiError> {
     let entry = provider(&state, &provider_id)?;
-    let req = provider_request("regions", entry.id(), params.limit, params.cursor.as_deref())?;
-    let page = entry.call(DriverOp::ListRegions, entry.driver().list_regions(&req)).await?;
-    Ok(Json(RegionList { items: page.items, next_cursor: provider_next_cursor("regions", entry.id(), page.next_cursor) }))
+    let req = provider_request(
+        "regions",
+        entry.id(),
+        params.limit,
+        params.cursor.as_deref(),
+    )?;
+    let page = entry
+        .call(DriverOp::ListRegions, entry.driver().list_regions(&req))
+        .await?;
+    Ok(Json(RegionList {
+        items: page.items,
+        next_cursor: provider_next_cursor("regions", entry.id(), page.next_cursor),
+    }))
 }

@@ -2,8 +2,8 @@
 //! answer plain text.
 
 use axum::extract::FromRequest;
+use axum::extract::FromRequestParts;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequestParts};
 
 use super::problem::ApiError;
 use crate::model::Problem;
@@ -32,9 +32,10 @@ impl From<JsonRejection> for ApiError {
                 415,
                 "send the body as JSON with Content-Type: application/json",
             ),
+            // 400 syntax, 413 too large, 422 wrong shape: axum's statuses are the right ones.
             other => Problem::new(
                 crate::model::ProblemCode::InvalidRequest,
-                if status == 422 { 422 } else { 400 },
+                status,
                 other.body_text(),
             ),
         };

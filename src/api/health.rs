@@ -24,7 +24,10 @@ pub struct Health {
     responses((status = 200, description = "The gateway is alive", body = Health))
 )]
 pub async fn get_health(State(state): State<AppState>) -> Json<Health> {
-    Json(Health { status: "ok".into(), providers: state.registry.all().count() })
+    Json(Health {
+        status: "ok".into(),
+        providers: state.registry.all().count(),
+    })
 }
 
 /// Readiness: configuration loaded and providers set up (simulators started).
@@ -33,12 +36,18 @@ pub async fn get_health(State(state): State<AppState>) -> Json<Health> {
     responses((status = 200, description = "The gateway is ready to serve", body = Health))
 )]
 pub async fn get_readiness(State(state): State<AppState>) -> Json<Health> {
-    Json(Health { status: "ok".into(), providers: state.registry.all().count() })
+    Json(Health {
+        status: "ok".into(),
+        providers: state.registry.all().count(),
+    })
 }
 
 /// Server-sent CloudEvents stream: not built yet, answers 501.
 #[utoipa::path(
-    get, path = "/v1/events", operation_id = "stream_events", tag = "events",
+    get,
+    path = "/v1/events",
+    operation_id = "stream_events",
+    tag = "events",
     responses()
 )]
 pub async fn stream_events() -> Result<Json<()>, ApiError> {
@@ -47,7 +56,10 @@ pub async fn stream_events() -> Result<Json<()>, ApiError> {
 
 /// Prometheus metrics: not built yet, answers 501.
 #[utoipa::path(
-    get, path = "/metrics", operation_id = "get_metrics", tag = "health",
+    get,
+    path = "/metrics",
+    operation_id = "get_metrics",
+    tag = "health",
     responses()
 )]
 pub async fn get_metrics() -> Result<Json<()>, ApiError> {
@@ -55,5 +67,10 @@ pub async fn get_metrics() -> Result<Json<()>, ApiError> {
 }
 
 fn not_built(what: &str) -> ApiError {
-    Problem::new(ProblemCode::Unsupported, 501, format!("{what} is not built in this version of cloudgw")).into()
+    Problem::new(
+        ProblemCode::Unsupported,
+        501,
+        format!("{what} is not built in this version of cloudgw"),
+    )
+    .into()
 }

@@ -32,12 +32,21 @@ pub(super) async fn layer(State(state): State<AppState>, req: Request, next: Nex
     }
 }
 
-async fn guarded(state: &AppState, key: HeaderValue, req: Request, next: Next) -> Result<Response, ApiError> {
+async fn guarded(
+    state: &AppState,
+    key: HeaderValue,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
     let key = valid_key(&key)?;
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| Problem::new(ProblemCode::InvalidRequest, 413, "the request body is too large"))?;
+    let bytes = to_bytes(body, MAX_BODY).await.map_err(|_| {
+        Problem::new(
+            ProblemCode::InvalidRequest,
+            413,
+            "the request body is too large",
+        )
+    })?;
     let print = fingerprint(parts.uri.path(), &bytes);
     let store = state.ops.store();
     match store.begin_idempotent(&key, &print).await? {
@@ -54,7 +63,9 @@ async fn guarded(state: &AppState, key: HeaderValue, req: Request, next: Next) -
         .with_retryable(true)
         .into()),
         IdempotencyBegin::Proceed => {
-            let response = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+            let response = next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
             keep(state, &key, response).await
         }
     }
@@ -65,7 +76,12 @@ fn valid_key(key: &HeaderValue) -> Result<String, ApiError> {
         .ok()
         .filter(|k| !k.is_empty() && k.len() <= MAX_KEY)
         .map(str::to_owned)
-        .ok_or_else(|| Problem::bad_request(format!("Idempotency-Key must be 1-{MAX_KEY} visible ASCII characters")).into())
+        .ok_or_else(|| {
+            Problem::bad_request(format!(
+                "Idempotency-Key must be 1-{MAX_KEY} visible ASCII characters"
+            ))
+            .into()
+        })
 }
 
 /// The request's identity: path and body (JSON bodies compared by value, not by spelling).
@@ -88,11 +104,18 @@ async fn keep(state: &AppState, key: &str, response: Response) -> Result<Respons
     if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
         store.release_idempotent(key).await?;
     } else {
-        let header_text = |name| parts.headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_owned);
+        let header_text = |name| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
         let stored = StoredResponse {
             status: status.as_u16(),
             location: header_text(header::LOCATION),
-            content_type: header_text(header::CONTENT_TYPE).unwrap_or_else(|| "application/json".into()),
+            content_type: header_text(header::CONTENT_TYPE)
+                .unwrap_or_else(|| "application/json".into()),
             body: bytes.to_vec(),
         };
         store.finish_idempotent(key, stored).await?;

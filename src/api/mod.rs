@@ -50,10 +50,20 @@ pub fn router(state: AppState) -> Router {
     let doc = openapi::finish(doc);
     api_routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
-        .layer(middleware::from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
         .layer(middleware::from_fn(problems_only))
         .layer(CatchPanicLayer::custom(|_| {
-            problem::problem_response(&Problem::new(ProblemCode::Internal, 500, "the gateway failed; this is a bug"), None)
+            problem::problem_response(
+                &Problem::new(
+                    ProblemCode::Internal,
+                    500,
+                    "the gateway failed; this is a bug",
+                ),
+                None,
+            )
         }))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
@@ -61,7 +71,11 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encodes one path segment (ids may hold spaces, slashes, …).
 pub fn path_segment(raw: &str) -> String {
@@ -84,10 +98,26 @@ async fn problems_only(req: Request, next: Next) -> Response {
     }
     let problem = match status.as_u16() {
         404 => Problem::not_found(format!("no route {method} {path}; see /openapi.json")),
-        405 => Problem::new(ProblemCode::InvalidRequest, 405, format!("{method} is not allowed on {path}")),
-        413 => Problem::new(ProblemCode::InvalidRequest, 413, "the request body is too large"),
-        s if s < 500 => Problem::new(ProblemCode::InvalidRequest, s, format!("the request was rejected ({status})")),
-        _ => Problem::new(ProblemCode::Internal, 500, "the gateway failed; this is a bug"),
+        405 => Problem::new(
+            ProblemCode::InvalidRequest,
+            405,
+            format!("{method} is not allowed on {path}"),
+        ),
+        413 => Problem::new(
+            ProblemCode::InvalidRequest,
+            413,
+            "the request body is too large",
+        ),
+        s if s < 500 => Problem::new(
+            ProblemCode::InvalidRequest,
+            s,
+            format!("the request was rejected ({status})"),
+        ),
+        _ => Problem::new(
+            ProblemCode::Internal,
+            500,
+            "the gateway failed; this is a bug",
+        ),
     };
     let allow = response.headers().get(header::ALLOW).cloned();
     let mut out = problem::problem_response(&problem, None);

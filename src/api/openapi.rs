@@ -72,7 +72,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// Adds the problem answers to every operation.
 pub(super) fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     for item in doc.paths.paths.values_mut() {
-        for op in [&mut item.get, &mut item.post, &mut item.delete].into_iter().flatten() {
+        for op in [&mut item.get, &mut item.post, &mut item.delete]
+            .into_iter()
+            .flatten()
+        {
             add_problems(op);
         }
     }
@@ -82,12 +85,16 @@ pub(super) fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Open
 fn add_problems(op: &mut Operation) {
     let id = op.operation_id.clone().unwrap_or_default();
     for status in problem_statuses(&id) {
-        let content = ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();
+        let content = ContentBuilder::new()
+            .schema(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))
+            .build();
         let response = ResponseBuilder::new()
             .description(problem_description(*status))
             .content(super::PROBLEM_JSON, content)
             .build();
-        op.responses.responses.insert(status.to_string(), RefOr::T(response));
+        op.responses
+            .responses
+            .insert(status.to_string(), RefOr::T(response));
     }
 }
 
@@ -97,8 +104,8 @@ fn problem_statuses(operation_id: &str) -> &'static [u16] {
         "list_providers" | "get_health" | "get_readiness" => &[500],
         "get_provider" | "get_operation" => &[404, 500],
         "list_all_servers" | "list_all_images" | "list_all_volumes" => &[400, 500],
-        "list_servers" | "list_images" | "list_sizes" | "list_regions" | "list_volumes" | "get_server"
-        | "get_image" | "get_volume" => &[400, 404, 429, 500, 501, 502, 503, 504],
+        "list_servers" | "list_images" | "list_sizes" | "list_regions" | "list_volumes"
+        | "get_server" | "get_image" | "get_volume" => &[400, 404, 429, 500, 501, 502, 503, 504],
         "create_server" | "create_volume" | "attach_volume" => {
             &[400, 404, 409, 415, 422, 429, 500, 501, 502, 503, 504]
         }
@@ -115,13 +122,19 @@ fn problem_description(status: u16) -> &'static str {
     match status {
         400 => "Invalid request: malformed input (`invalid_request`)",
         404 => "Not found: unknown provider or resource (`not_found`)",
-        409 => "Invalid state for this request, or a request with the same Idempotency-Key is in flight (`invalid_state`)",
+        409 => {
+            "Invalid state for this request, or a request with the same Idempotency-Key is in flight (`invalid_state`)"
+        }
         415 => "The body is not JSON (`invalid_request`)",
-        422 => "Unacceptable values, or an Idempotency-Key reused with another body (`invalid_request`)",
+        422 => {
+            "Unacceptable values, or an Idempotency-Key reused with another body (`invalid_request`)"
+        }
         429 => "Rate limited by the provider; see Retry-After (`rate_limited`)",
         500 => "A bug in the gateway (`internal`)",
         501 => "The provider does not support this (`unsupported`)",
-        502 => "The provider answered something unusable or rejected the gateway's credentials (`provider_unavailable`)",
+        502 => {
+            "The provider answered something unusable or rejected the gateway's credentials (`provider_unavailable`)"
+        }
         503 => "The provider could not be reached (`provider_unavailable`)",
         504 => "The provider did not answer in time (`provider_timeout`)",
         _ => "Problem",

@@ -14,7 +14,10 @@ use crate::model::{Operation, Problem};
     params(("id" = String, Path, description = "Operation id")),
     responses((status = 200, description = "The operation", body = Operation))
 )]
-pub async fn get_operation(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Operation>, ApiError> {
+pub async fn get_operation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Operation>, ApiError> {
     match state.ops.get(&id).await? {
         Some(op) => Ok(Json(op)),
         None => Err(Problem::not_found(format!("no operation with id {id:?}")).into()),

@@ -29,7 +29,10 @@ pub fn page_limit(limit: Option<usize>) -> Result<usize, ApiError> {
     match limit {
         None => Ok(DEFAULT_LIMIT),
         Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-        Some(n) => Err(Problem::bad_request(format!("limit must be between 1 and {MAX_LIMIT}, not {n}")).into()),
+        Some(n) => Err(Problem::bad_request(format!(
+            "limit must be between 1 and {MAX_LIMIT}, not {n}"
+        ))
+        .into()),
     }
 }
 
@@ -84,7 +87,10 @@ pub fn provider_request(
         Some(raw) => {
             let decoded: ProviderCursor = decode(raw)?;
             if decoded.l != list_name(list, provider) {
-                return Err(Problem::bad_request(format!("cursor belongs to another list, not {list} of {provider}")).into());
+                return Err(Problem::bad_request(format!(
+                    "cursor belongs to another list, not {list} of {provider}"
+                ))
+                .into());
             }
             Some(decoded.c)
         }
@@ -94,7 +100,12 @@ pub fn provider_request(
 
 /// The client's `next_cursor` for a driver's next cursor.
 pub fn provider_next_cursor(list: &str, provider: &str, next: Option<String>) -> Option<String> {
-    next.map(|c| encode(&ProviderCursor { l: list_name(list, provider), c }))
+    next.map(|c| {
+        encode(&ProviderCursor {
+            l: list_name(list, provider),
+            c,
+        })
+    })
 }
 
 /// One page of an aggregated list: the items, the next cursor, and the providers that failed.
@@ -122,11 +133,17 @@ where
 {
     let limit = page_limit(limit)?;
     let positions = match cursor {
-        None => providers.iter().map(|p| (p.id().to_owned(), Position { c: None, s: 0 })).collect(),
+        None => providers
+            .iter()
+            .map(|p| (p.id().to_owned(), Position { c: None, s: 0 }))
+            .collect(),
         Some(raw) => {
             let decoded: AggregateCursor = decode(raw)?;
             if decoded.l != list {
-                return Err(Problem::bad_request(format!("cursor belongs to another list, not {list}")).into());
+                return Err(Problem::bad_request(format!(
+                    "cursor belongs to another list, not {list}"
+                ))
+                .into());
             }
             decoded.a
         }
@@ -137,7 +154,10 @@ where
         .collect();
     let pages = join_all(work.into_iter().map(|(provider, pos)| {
         // Items before `s` were served already: read them again and drop them.
-        let req = ListRequest { limit: limit + pos.s, cursor: pos.c.clone() };
+        let req = ListRequest {
+            limit: limit + pos.s,
+            cursor: pos.c.clone(),
+        };
         let id = provider.id().to_owned();
         let call = fetch(provider, req);
         async move { (id, pos, call.await) }
@@ -146,7 +166,11 @@ where
     Ok(merge(list, limit, pages))
 }
 
-fn merge<T>(list: &str, limit: usize, pages: Vec<(String, Position, DriverResult<Page<T>>)>) -> AggregatePage<T> {
+fn merge<T>(
+    list: &str,
+    limit: usize,
+    pages: Vec<(String, Position, DriverResult<Page<T>>)>,
+) -> AggregatePage<T> {
     let mut items = Vec::new();
     let mut errors = Vec::new();
     let mut next = BTreeMap::new();
@@ -154,7 +178,10 @@ fn merge<T>(list: &str, limit: usize, pages: Vec<(String, Position, DriverResult
         let page = match result {
             Ok(page) => page,
             Err(e) => {
-                errors.push(AggregateError { provider, problem: e.to_problem() });
+                errors.push(AggregateError {
+                    provider,
+                    problem: e.to_problem(),
+                });
                 continue;
             }
         };
@@ -164,13 +191,28 @@ fn merge<T>(list: &str, limit: usize, pages: Vec<(String, Position, DriverResult
         items.extend(fresh.into_iter().take(room));
         let taken = fresh_len.min(room);
         if taken < fresh_len {
-            next.insert(provider, Position { c: pos.c, s: pos.s + taken });
+            next.insert(
+                provider,
+                Position {
+                    c: pos.c,
+                    s: pos.s + taken,
+                },
+            );
         } else if let Some(c) = page.next_cursor {
             next.insert(provider, Position { c: Some(c), s: 0 });
         }
     }
-    let next_cursor = (!next.is_empty()).then(|| encode(&AggregateCursor { l: list.to_owned(), a: next }));
-    AggregatePage { items, next_cursor, errors }
+    let next_cursor = (!next.is_empty()).then(|| {
+        encode(&AggregateCursor {
+            l: list.to_owned(),
+            a: next,
+        })
+    });
+    AggregatePage {
+        items,
+        next_cursor,
+        errors,
+    }
 }
 
 #[cfg(test)]
@@ -179,7 +221,10 @@ mod tests {
     use crate::driver::{DriverError, ErrorKind};
 
     fn page(items: &[u32], next: Option<&str>) -> DriverResult<Page<u32>> {
-        Ok(Page { items: items.to_vec(), next_cursor: next.map(str::to_owned) })
+        Ok(Page {
+            items: items.to_vec(),
+            next_cursor: next.map(str::to_owned),
+        })
     }
 
     fn start() -> Position {
@@ -204,27 +249,46 @@ mod tests {
 
     #[test]
     fn merge_never_exceeds_limit_and_resumes_inside_a_page() {
-        let pages = vec![("a".into(), start(), page(&[1, 2, 3], Some("a2"))), ("b".into(), start(), page(&[10], None))];
+        let pages = vec![
+            ("a".into(), start(), page(&[1, 2, 3], Some("a2"))),
+            ("b".into(), start(), page(&[10], None)),
+        ];
         let out = merge("servers", 2, pages);
         assert_eq!(out.items, vec![1, 2]);
-        let cursor: AggregateCursor = decode(out.next_cursor.as_deref().unwrap_or_default()).unwrap_or_else(|_| panic!("cursor"));
+        let cursor: AggregateCursor = decode(out.next_cursor.as_deref().unwrap_or_default())
+            .unwrap_or_else(|_| panic!("cursor"));
         assert_eq!(cursor.a.get("a"), Some(&Position { c: None, s: 2 }));
         assert_eq!(cursor.a.get("b"), Some(&Position { c: None, s: 0 }));
     }
 
     #[test]
     fn merge_skips_served_items_and_moves_to_the_next_page() {
-        let pages = vec![("a".into(), Position { c: None, s: 2 }, page(&[1, 2, 3], Some("a2")))];
+        let pages = vec![(
+            "a".into(),
+            Position { c: None, s: 2 },
+            page(&[1, 2, 3], Some("a2")),
+        )];
         let out = merge("servers", 5, pages);
         assert_eq!(out.items, vec![3]);
-        let cursor: AggregateCursor = decode(out.next_cursor.as_deref().unwrap_or_default()).unwrap_or_else(|_| panic!("cursor"));
-        assert_eq!(cursor.a.get("a"), Some(&Position { c: Some("a2".into()), s: 0 }));
+        let cursor: AggregateCursor = decode(out.next_cursor.as_deref().unwrap_or_default())
+            .unwrap_or_else(|_| panic!("cursor"));
+        assert_eq!(
+            cursor.a.get("a"),
+            Some(&Position {
+                c: Some("a2".into()),
+                s: 0
+            })
+        );
     }
 
     #[test]
     fn failing_provider_is_reported_and_others_still_served() {
-        let failed: DriverResult<Page<u32>> = Err(DriverError::new(ErrorKind::Unavailable, "down").with_provider("b"));
-        let pages = vec![("a".into(), start(), page(&[1], None)), ("b".into(), start(), failed)];
+        let failed: DriverResult<Page<u32>> =
+            Err(DriverError::new(ErrorKind::Unavailable, "down").with_provider("b"));
+        let pages = vec![
+            ("a".into(), start(), page(&[1], None)),
+            ("b".into(), start(), failed),
+        ];
         let out = merge("servers", 10, pages);
         assert_eq!(out.items, vec![1]);
         assert_eq!(out.errors.len(), 1);

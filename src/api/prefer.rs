@@ -17,7 +17,9 @@ pub fn wait(headers: &HeaderMap) -> Option<Duration> {
         .flat_map(|v| v.split([',', ';']))
         .filter_map(|pref| {
             let (name, value) = pref.split_once('=')?;
-            name.trim().eq_ignore_ascii_case("wait").then(|| value.trim().trim_matches('"').parse::<u64>().ok())?
+            name.trim()
+                .eq_ignore_ascii_case("wait")
+                .then(|| value.trim().trim_matches('"').parse::<u64>().ok())?
         })
         .next()
         .map(|secs| Duration::from_secs(secs).min(MAX_WAIT))
@@ -39,9 +41,18 @@ mod tests {
 
     #[test]
     fn reads_wait_among_other_preferences() {
-        assert_eq!(wait(&headers(&["respond-async, wait=10"])), Some(Duration::from_secs(10)));
-        assert_eq!(wait(&headers(&["handling=lenient", "wait=3"])), Some(Duration::from_secs(3)));
-        assert_eq!(wait(&headers(&["WAIT = \"5\""])), Some(Duration::from_secs(5)));
+        assert_eq!(
+            wait(&headers(&["respond-async, wait=10"])),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(
+            wait(&headers(&["handling=lenient", "wait=3"])),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            wait(&headers(&["WAIT = \"5\""])),
+            Some(Duration::from_secs(5))
+        );
     }
 
     #[test]

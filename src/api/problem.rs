@@ -24,13 +24,19 @@ pub struct ApiError {
 impl ApiError {
     /// 404 for an unknown provider id.
     pub fn unknown_provider(id: &str) -> ApiError {
-        Problem::not_found(format!("no provider with id {id:?} is configured (see GET /v1/providers)")).into()
+        Problem::not_found(format!(
+            "no provider with id {id:?} is configured (see GET /v1/providers)"
+        ))
+        .into()
     }
 }
 
 impl From<Problem> for ApiError {
     fn from(problem: Problem) -> Self {
-        ApiError { problem, retry_after: None }
+        ApiError {
+            problem,
+            retry_after: None,
+        }
     }
 }
 
@@ -41,14 +47,22 @@ impl From<DriverError> for ApiError {
         } else {
             tracing::debug!(error = %e, provider = e.provider(), "provider call failed");
         }
-        ApiError { problem: e.to_problem(), retry_after: e.retry_after() }
+        ApiError {
+            problem: e.to_problem(),
+            retry_after: e.retry_after(),
+        }
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "store failed");
-        Problem::new(crate::model::ProblemCode::Internal, 500, "the gateway's store failed").into()
+        Problem::new(
+            crate::model::ProblemCode::Internal,
+            500,
+            "the gateway's store failed",
+        )
+        .into()
     }
 }
 

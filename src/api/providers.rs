@@ -15,7 +15,10 @@ use crate::model::{Provider, ProviderList};
     responses((status = 200, description = "All configured providers", body = ProviderList))
 )]
 pub async fn list_providers(State(state): State<AppState>) -> Json<ProviderList> {
-    Json(ProviderList { items: state.registry.all().map(|p| p.info()).collect(), next_cursor: None })
+    Json(ProviderList {
+        items: state.registry.all().map(|p| p.info()).collect(),
+        next_cursor: None,
+    })
 }
 
 /// Read one provider.
@@ -24,6 +27,9 @@ pub async fn list_providers(State(state): State<AppState>) -> Json<ProviderList>
     params(("provider" = String, Path, description = "Provider id")),
     responses((status = 200, description = "The provider", body = Provider))
 )]
-pub async fn get_provider(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Provider>, ApiError> {
+pub async fn get_provider(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Provider>, ApiError> {
     Ok(Json(provider(&state, &id)?.info()))
 }

@@ -17,7 +17,11 @@ use crate::registry::ProviderEntry;
 
 /// The provider with `id`, or a 404 problem.
 pub fn provider(state: &AppState, id: &str) -> Result<Arc<ProviderEntry>, ApiError> {
-    state.registry.get(id).cloned().ok_or_else(|| ApiError::unknown_provider(id))
+    state
+        .registry
+        .get(id)
+        .cloned()
+        .ok_or_else(|| ApiError::unknown_provider(id))
 }
 
 /// 501 `unsupported` unless the provider can do `op`.
@@ -25,7 +29,10 @@ pub fn require(entry: &ProviderEntry, op: DriverOp) -> Result<(), ApiError> {
     if op.allowed_by(&entry.capabilities()) {
         Ok(())
     } else {
-        Err(DriverError::unsupported(op.name()).with_provider(entry.id()).with_operation(op).into())
+        Err(DriverError::unsupported(op.name())
+            .with_provider(entry.id())
+            .with_operation(op)
+            .into())
     }
 }
 
@@ -34,8 +41,13 @@ pub fn require_option(entry: &ProviderEntry, supported: bool, field: &str) -> Re
     if supported {
         Ok(())
     } else {
-        let detail = format!("provider {} does not support `{field}` on this request", entry.id());
-        Err(Problem::new(ProblemCode::Unsupported, 501, detail).with_provider(entry.id()).into())
+        let detail = format!(
+            "provider {} does not support `{field}` on this request",
+            entry.id()
+        );
+        Err(Problem::new(ProblemCode::Unsupported, 501, detail)
+            .with_provider(entry.id())
+            .into())
     }
 }
 
@@ -72,14 +84,21 @@ where
             Outcome::Done(op, resource)
         }
         OperationStatus::Failed => Outcome::Failed(op.problem.unwrap_or_else(|| {
-            Problem::new(ProblemCode::Internal, 500, "the operation failed without a reason")
+            Problem::new(
+                ProblemCode::Internal,
+                500,
+                "the operation failed without a reason",
+            )
         })),
         OperationStatus::Pending | OperationStatus::Running => Outcome::Accepted(op, last_seen),
     })
 }
 
 /// Renders an [`Outcome`] with `wrap` building the body from the operation and the resource.
-pub fn outcome_response<T, B: Serialize>(outcome: Outcome<T>, wrap: impl FnOnce(Operation, T) -> B) -> Response {
+pub fn outcome_response<T, B: Serialize>(
+    outcome: Outcome<T>,
+    wrap: impl FnOnce(Operation, T) -> B,
+) -> Response {
     match outcome {
         Outcome::Accepted(op, resource) => {
             let location = format!("/v1/operations/{}", op.id);

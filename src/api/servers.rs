@@ -1,9 +1,9 @@
 //! `/v1/providers/{provider}/servers…`: list, read, create, power actions, delete.
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::Json;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -57,11 +57,28 @@ pub async fn list_servers(
     Query(params): Query<ListServersParams>,
 ) -> Result<Json<ServerList>, ApiError> {
     let entry = provider(&state, &provider_id)?;
-    let req = provider_request("servers", entry.id(), params.limit, params.cursor.as_deref())?;
-    let filter = ServerFilter { state: params.state, name: params.name };
-    let page = entry.call(DriverOp::ListServers, entry.driver().list_servers(&req, &filter)).await?;
+    let req = provider_request(
+        "servers",
+        entry.id(),
+        params.limit,
+        params.cursor.as_deref(),
+    )?;
+    let filter = ServerFilter {
+        state: params.state,
+        name: params.name,
+    };
+    let page = entry
+        .call(
+            DriverOp::ListServers,
+            entry.driver().list_servers(&req, &filter),
+        )
+        .await?;
     Ok(Json(ServerList {
-        items: page.items.into_iter().map(|s| entry.finish_server(s)).collect(),
+        items: page
+            .items
+            .into_iter()
+            .map(|s| entry.finish_server(s))
+            .collect(),
         next_cursor: provider_next_cursor("servers", entry.id(), page.next_cursor),
     }))
 }
@@ -105,9 +122,22 @@ pub async fn create_server(
     require(&entry, DriverOp::CreateServer)?;
     validate_create(&entry, &body)?;
     let token = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-    let created = entry.call(DriverOp::CreateServer, entry.driver().create_server(&body, token)).await?;
+    let created = entry
+        .call(
+            DriverOp::CreateServer,
+            entry.driver().create_server(&body, token),
+        )
+        .await?;
     let server = entry.finish_server(created);
-    let op = state.ops.begin(entry.clone(), crate::model::OperationKind::CreateServer, &server.id, Goal::Server(ServerState::Running)).await?;
+    let op = state
+        .ops
+        .begin(
+            entry.clone(),
+            crate::model::OperationKind::CreateServer,
+            &server.id,
+            Goal::Server(ServerState::Running),
+        )
+        .await?;
     answer(&state, &headers, &entry, op, server, false).await
 }
 
@@ -121,7 +151,11 @@ pub async fn create_server(
         (status = 200, description = "Already running, or finished within `Prefer: wait`", body = ServerOperationResponse),
     )
 )]
-pub async fn start_server(state: State<AppState>, path: Path<ServerPath>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn start_server(
+    state: State<AppState>,
+    path: Path<ServerPath>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     act(state, path, headers, ServerAction::Start).await
 }
 
@@ -135,7 +169,11 @@ pub async fn start_server(state: State<AppState>, path: Path<ServerPath>, header
         (status = 200, description = "Already stopped, or finished within `Prefer: wait`", body = ServerOperationResponse),
     )
 )]
-pub async fn stop_server(state: State<AppState>, path: Path<ServerPath>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn stop_server(
+    state: State<AppState>,
+    path: Path<ServerPath>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     act(state, path, headers, ServerAction::Stop).await
 }
 
@@ -149,7 +187,11 @@ pub async fn stop_server(state: State<AppState>, path: Path<ServerPath>, headers
         (status = 200, description = "Finished within `Prefer: wait`", body = ServerOperationResponse),
     )
 )]
-pub async fn reboot_server(state: State<AppState>, path: Path<ServerPath>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn reboot_server(
+    state: State<AppState>,
+    path: Path<ServerPath>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     act(state, path, headers, ServerAction::Reboot).await
 }
 
@@ -163,12 +205,18 @@ pub async fn reboot_server(state: State<AppState>, path: Path<ServerPath>, heade
         (status = 200, description = "Already terminated, or finished within `Prefer: wait`", body = ServerOperationResponse),
     )
 )]
-pub async fn delete_server(state: State<AppState>, path: Path<ServerPath>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn delete_server(
+    state: State<AppState>,
+    path: Path<ServerPath>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     act(state, path, headers, ServerAction::Delete).await
 }
 
 async fn fetch(entry: &ProviderEntry, id: &str) -> Result<Server, ApiError> {
-    let server = entry.call(DriverOp::GetServer, entry.driver().get_server(id)).await?;
+    let server = entry
+        .call(DriverOp::GetServer, entry.driver().get_server(id))
+        .await?;
     Ok(entry.finish_server(server))
 }
 
@@ -186,9 +234,19 @@ async fn act(
     let server = fetch(&entry, &path.id).await?;
     match server.state.admits(action) {
         ActionAdmission::AlreadyDone => {
-            let op = state.ops.already_done(entry.id(), action_kind(action), &server.id, ResourceKind::Server).await?;
+            let op = state
+                .ops
+                .already_done(
+                    entry.id(),
+                    action_kind(action),
+                    &server.id,
+                    ResourceKind::Server,
+                )
+                .await?;
             let outcome = Outcome::Done(op, server);
-            Ok(outcome_response(outcome, |operation, server| ServerOperationResponse { operation, server }))
+            Ok(outcome_response(outcome, |operation, server| {
+                ServerOperationResponse { operation, server }
+            }))
         }
         ActionAdmission::Conflict => Err(conflict(&entry, &server, action)),
         ActionAdmission::Allowed => {
@@ -206,8 +264,19 @@ async fn act(
                 ServerAction::Delete => Goal::ServerGone,
                 other => Goal::Server(ServerState::after(other)),
             };
-            let op = state.ops.begin(entry.clone(), action_kind(action), &server.id, goal).await?;
-            answer(&state, &headers, &entry, op, after, action == ServerAction::Delete).await
+            let op = state
+                .ops
+                .begin(entry.clone(), action_kind(action), &server.id, goal)
+                .await?;
+            answer(
+                &state,
+                &headers,
+                &entry,
+                op,
+                after,
+                action == ServerAction::Delete,
+            )
+            .await
         }
     }
 }
@@ -232,21 +301,35 @@ async fn answer(
         }
     })
     .await?;
-    Ok(outcome_response(outcome, |operation, server| ServerOperationResponse { operation, server }))
+    Ok(outcome_response(outcome, |operation, server| {
+        ServerOperationResponse { operation, server }
+    }))
 }
 
 fn conflict(entry: &ProviderEntry, server: &Server, action: ServerAction) -> ApiError {
     let detail = format!(
         "cannot {} server {} in state {}",
-        serde_json::to_value(action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+        serde_json::to_value(action)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
         server.id,
-        serde_json::to_value(server.state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+        serde_json::to_value(server.state)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
     );
-    Problem::new(ProblemCode::InvalidState, 409, detail).with_provider(entry.id()).into()
+    Problem::new(ProblemCode::InvalidState, 409, detail)
+        .with_provider(entry.id())
+        .into()
 }
 
 fn validate_create(entry: &ProviderEntry, body: &CreateServerRequest) -> Result<(), ApiError> {
-    for (field, value) in [("name", &body.name), ("image_id", &body.image_id), ("size_id", &body.size_id)] {
+    for (field, value) in [
+        ("name", &body.name),
+        ("image_id", &body.image_id),
+        ("size_id", &body.size_id),
+    ] {
         if value.trim().is_empty() {
             return Err(Problem::unprocessable(format!("`{field}` must not be empty")).into());
         }

@@ -17,8 +17,8 @@ use super::problem::ApiError;
 use super::respond::{outcome_response, provider, require, require_option, settle};
 use crate::driver::DriverOp;
 use crate::model::{
-    AttachVolumeRequest, CreateVolumeRequest, Operation, OperationKind, Problem, Volume, VolumeList,
-    VolumeOperationResponse, VolumeState,
+    AttachVolumeRequest, CreateVolumeRequest, Operation, OperationKind, Problem, Volume,
+    VolumeList, VolumeOperationResponse, VolumeState,
 };
 use crate::ops::Goal;
 use crate::registry::ProviderEntry;
@@ -46,9 +46,19 @@ pub async fn list_volumes(
 ) -> Result<Json<VolumeList>, ApiError> {
     let entry = provider(&state, &provider_id)?;
     require(&entry, DriverOp::ListVolumes)?;
-    let req = provider_request("volumes", entry.id(), params.limit, params.cursor.as_deref())?;
-    let page = entry.call(DriverOp::ListVolumes, entry.driver().list_volumes(&req)).await?;
-    Ok(Json(VolumeList { items: page.items, next_cursor: provider_next_cursor("volumes", entry.id(), page.next_cursor) }))
+    let req = provider_request(
+        "volumes",
+        entry.id(),
+        params.limit,
+        params.cursor.as_deref(),
+    )?;
+    let page = entry
+        .call(DriverOp::ListVolumes, entry.driver().list_volumes(&req))
+        .await?;
+    Ok(Json(VolumeList {
+        items: page.items,
+        next_cursor: provider_next_cursor("volumes", entry.id(), page.next_cursor),
+    }))
 }
 
 /// Read one volume.
@@ -57,9 +67,16 @@ pub async fn list_volumes(
     params(VolumePath),
     responses((status = 200, description = "The volume", body = Volume))
 )]
-pub async fn get_volume(State(state): State<AppState>, Path(path): Path<VolumePath>) -> Result<Json<Volume>, ApiError> {
+pub async fn get_volume(
+    State(state): State<AppState>,
+    Path(path): Path<VolumePath>,
+) -> Result<Json<Volume>, ApiError> {
     let entry = provider(&state, &path.provider)?;
-    Ok(Json(entry.call(DriverOp::GetVolume, entry.driver().get_volume(&path.id)).await?))
+    Ok(Json(
+        entry
+            .call(DriverOp::GetVolume, entry.driver().get_volume(&path.id))
+            .await?,
+    ))
 }
 
 /// Create a volume.
@@ -86,14 +103,30 @@ pub async fn create_volume(
     let entry = provider(&state, &provider_id)?;
     require(&entry, DriverOp::CreateVolume)?;
     if body.name.trim().is_empty() || body.size_gib == 0 {
-        return Err(Problem::unprocessable("`name` must not be empty and `size_gib` must be at least 1").into());
+        return Err(Problem::unprocessable(
+            "`name` must not be empty and `size_gib` must be at least 1",
+        )
+        .into());
     }
     if body.tags.as_ref().is_some_and(|t| !t.is_empty()) {
         require_option(&entry, entry.capabilities().create_server_with_tags, "tags")?;
     }
     let token = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-    let volume = entry.call(DriverOp::CreateVolume, entry.driver().create_volume(&body, token)).await?;
-    let op = state.ops.begin(entry.clone(), OperationKind::CreateVolume, &volume.id, Goal::Volume(VolumeState::Available)).await?;
+    let volume = entry
+        .call(
+            DriverOp::CreateVolume,
+            entry.driver().create_volume(&body, token),
+        )
+        .await?;
+    let op = state
+        .ops
+        .begin(
+            entry.clone(),
+            OperationKind::CreateVolume,
+            &volume.id,
+            Goal::Volume(VolumeState::Available),
+        )
+        .await?;
     answer(&state, &headers, &entry, op, volume, false).await
 }
 
@@ -114,8 +147,21 @@ pub async fn delete_volume(
 ) -> Result<Response, ApiError> {
     let entry = provider(&state, &path.provider)?;
     require(&entry, DriverOp::DeleteVolume)?;
-    let volume = entry.call(DriverOp::DeleteVolume, entry.driver().delete_volume(&path.id)).await?;
-    let op = state.ops.begin(entry.clone(), OperationKind::DeleteVolume, &path.id, Goal::VolumeGone).await?;
+    let volume = entry
+        .call(
+            DriverOp::DeleteVolume,
+            entry.driver().delete_volume(&path.id),
+        )
+        .await?;
+    let op = state
+        .ops
+        .begin(
+            entry.clone(),
+            OperationKind::DeleteVolume,
+            &path.id,
+            Goal::VolumeGone,
+        )
+        .await?;
     answer(&state, &headers, &entry, op, volume, true).await
 }
 
@@ -141,9 +187,19 @@ pub async fn attach_volume(
     if body.server_id.trim().is_empty() {
         return Err(Problem::unprocessable("`server_id` must not be empty").into());
     }
-    let call = entry.driver().attach_volume(&path.id, &body.server_id, body.device.as_deref());
+    let call = entry
+        .driver()
+        .attach_volume(&path.id, &body.server_id, body.device.as_deref());
     let volume = entry.call(DriverOp::AttachVolume, call).await?;
-    let op = state.ops.begin(entry.clone(), OperationKind::AttachVolume, &path.id, Goal::Volume(VolumeState::InUse)).await?;
+    let op = state
+        .ops
+        .begin(
+            entry.clone(),
+            OperationKind::AttachVolume,
+            &path.id,
+            Goal::Volume(VolumeState::InUse),
+        )
+        .await?;
     answer(&state, &headers, &entry, op, volume, false).await
 }
 
@@ -164,8 +220,21 @@ pub async fn detach_volume(
 ) -> Result<Response, ApiError> {
     let entry = provider(&state, &path.provider)?;
     require(&entry, DriverOp::DetachVolume)?;
-    let volume = entry.call(DriverOp::DetachVolume, entry.driver().detach_volume(&path.id)).await?;
-    let op = state.ops.begin(entry.clone(), OperationKind::DetachVolume, &path.id, Goal::Volume(VolumeState::Available)).await?;
+    let volume = entry
+        .call(
+            DriverOp::DetachVolume,
+            entry.driver().detach_volume(&path.id),
+        )
+        .await?;
+    let op = state
+        .ops
+        .begin(
+            entry.clone(),
+            OperationKind::DetachVolume,
+            &path.id,
+            Goal::Volume(VolumeState::Available),
+        )
+        .await?;
     answer(&state, &headers, &entry, op, volume, false).await
 }
 
@@ -180,11 +249,19 @@ async fn answer(
     let id = volume.id.clone();
     let outcome = settle(state, headers, op, volume, |last| async move {
         if deleted {
-            Ok(Volume { state: VolumeState::Deleted, attachments: Vec::new(), ..last })
+            Ok(Volume {
+                state: VolumeState::Deleted,
+                attachments: Vec::new(),
+                ..last
+            })
         } else {
-            Ok(entry.call(DriverOp::GetVolume, entry.driver().get_volume(&id)).await?)
+            Ok(entry
+                .call(DriverOp::GetVolume, entry.driver().get_volume(&id))
+                .await?)
         }
     })
     .await?;
-    Ok(outcome_response(outcome, |operation, volume| VolumeOperationResponse { operation, volume }))
+    Ok(outcome_response(outcome, |operation, volume| {
+        VolumeOperationResponse { operation, volume }
+    }))
 }

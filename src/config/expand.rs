@@ -93,7 +93,10 @@ mod tests {
 
     #[test]
     fn missing_and_malformed_are_errors() {
-        assert_eq!(expand("${NOPE}", env), Err(ExpandError::Missing("NOPE".into())));
+        assert_eq!(
+            expand("${NOPE}", env),
+            Err(ExpandError::Missing("NOPE".into()))
+        );
         assert_eq!(expand("${KEY", env), Err(ExpandError::Malformed));
         assert_eq!(expand("${a-b}", env), Err(ExpandError::Malformed));
     }

@@ -111,7 +111,11 @@ pub fn load_providers_with(
             Err(e) => errors.push(file_error(&path, format!("cannot read: {e}"))),
         }
     }
-    if errors.is_empty() { Ok(configs) } else { Err(ConfigErrors(errors)) }
+    if errors.is_empty() {
+        Ok(configs)
+    } else {
+        Err(ConfigErrors(errors))
+    }
 }
 
 fn provider_files(dir: &Path) -> Result<Vec<PathBuf>, ConfigError> {
@@ -145,7 +149,11 @@ pub fn parse_provider(
     let driver = deserialize_driver(value)
         .and_then(|driver| validate(&driver).map(|()| driver))
         .map_err(|(field, message)| vec![field_error(path, text, &field, message)])?;
-    Ok(ProviderConfig { id, path: path.to_owned(), driver })
+    Ok(ProviderConfig {
+        id,
+        path: path.to_owned(),
+        driver,
+    })
 }
 
 /// Reads `driver` and deserializes the rest as that driver's settings.
@@ -157,13 +165,19 @@ fn deserialize_driver(value: toml::Value) -> Result<DriverConfig, (Vec<String>, 
         Some(toml::Value::String(name)) => name,
         Some(_) => return Err((vec!["driver".into()], "must be a string".into())),
         None => {
-            return Err((vec!["driver".into()], "missing: say which driver, e.g. driver = \"gogrid\"".into()));
+            return Err((
+                vec!["driver".into()],
+                "missing: say which driver, e.g. driver = \"gogrid\"".into(),
+            ));
         }
     };
     let rest = toml::Value::Table(table);
     match driver.as_str() {
         "gogrid" => settings(rest).map(DriverConfig::Gogrid),
-        other => Err((vec!["driver".into()], format!("unknown driver `{other}`, expected one of `gogrid`"))),
+        other => Err((
+            vec!["driver".into()],
+            format!("unknown driver `{other}`, expected one of `gogrid`"),
+        )),
     }
 }
 
@@ -174,26 +188,38 @@ fn validate(driver: &DriverConfig) -> Result<(), (Vec<String>, String)> {
     checked.map_err(|(field, message)| (field.split('.').map(str::to_owned).collect(), message))
 }
 
-fn settings<T: serde::de::DeserializeOwned>(value: toml::Value) -> Result<T, (Vec<String>, String)> {
+fn settings<T: serde::de::DeserializeOwned>(
+    value: toml::Value,
+) -> Result<T, (Vec<String>, String)> {
     serde_path_to_error::deserialize(value).map_err(|e| {
-        let mut field: Vec<String> =
-            e.path().iter().map(|seg| seg.to_string()).filter(|s| s != "?").collect();
+        let mut field: Vec<String> = e
+            .path()
+            .iter()
+            .map(|seg| seg.to_string())
+            .filter(|s| s != "?")
+            .collect();
         let message = e.into_inner().message().to_owned();
         // Depending on the deserializer, an unknown field is reported at itself or its parent.
-        if let Some(name) = message.strip_prefix("unknown field `").and_then(|m| m.split('`').next()) {
-            if field.last().map(String::as_str) != Some(name) {
-                field.push(name.to_owned());
-            }
+        let unknown = message
+            .strip_prefix("unknown field `")
+            .and_then(|m| m.split('`').next());
+        if let Some(name) = unknown.filter(|name| field.last().map(String::as_str) != Some(name)) {
+            field.push(name.to_owned());
         }
         (field, message)
     })
 }
 
 fn provider_id(path: &Path) -> Result<String, ConfigError> {
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
     let valid = !stem.is_empty()
         && stem.len() <= 64
-        && stem.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
     if valid {
         Ok(stem.to_owned())
     } else {
@@ -215,18 +241,33 @@ fn expand_message(err: expand::ExpandError) -> String {
 }
 
 fn file_error(path: &Path, message: String) -> ConfigError {
-    ConfigError { path: path.to_owned(), line: None, field: None, message }
+    ConfigError {
+        path: path.to_owned(),
+        line: None,
+        field: None,
+        message,
+    }
 }
 
 fn toml_syntax_error(path: &Path, text: &str, err: &toml::de::Error) -> ConfigError {
     let line = err.span().map(|span| line_of_offset(text, span.start));
-    ConfigError { path: path.to_owned(), line, field: None, message: err.message().to_owned() }
+    ConfigError {
+        path: path.to_owned(),
+        line,
+        field: None,
+        message: err.message().to_owned(),
+    }
 }
 
 fn field_error(path: &Path, text: &str, field: &[String], message: String) -> ConfigError {
     let name = (!field.is_empty()).then(|| field.join("."));
     let line = field.last().and_then(|key| line_of_key(text, key));
-    ConfigError { path: path.to_owned(), line, field: name, message }
+    ConfigError {
+        path: path.to_owned(),
+        line,
+        field: name,
+        message,
+    }
 }
 
 fn line_of_offset(text: &str, offset: usize) -> usize {
@@ -235,12 +276,13 @@ fn line_of_offset(text: &str, offset: usize) -> usize {
 
 /// The first line that assigns `key` (`key = …`), to point a reader at the field.
 fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    text.lines().position(|line| {
-        let line = line.trim_start();
-        line.strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with('='))
-    })
-    .map(|i| i + 1)
+    text.lines()
+        .position(|line| {
+            let line = line.trim_start();
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -267,7 +309,10 @@ mod tests {
         assert_eq!(config.id, "gg-east");
         let DriverConfig::Gogrid(gg) = config.driver;
         assert_eq!(gg.api_key.as_ref().map(|s| s.expose()), Some("key-1"));
-        assert_eq!(gg.shared_secret.as_ref().map(|s| s.expose()), Some("s3cret-value"));
+        assert_eq!(
+            gg.shared_secret.as_ref().map(|s| s.expose()),
+            Some("s3cret-value")
+        );
     }
 
     #[test]
@@ -276,12 +321,16 @@ mod tests {
         let errors = parse("p/a.toml", text).err().unwrap_or_default();
         assert_eq!(errors.len(), 1);
         let msg = errors[0].to_string();
-        assert!(msg.starts_with("p/a.toml:3: field `colour`: unknown field `colour`"), "{msg}");
+        assert!(
+            msg.starts_with("p/a.toml:3: field `colour`: unknown field `colour`"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn missing_variable_names_the_field_and_never_the_other_values() {
-        let text = "driver = \"gogrid\"\napi_key = \"${GG_KEY}\"\nshared_secret = \"${MISSING_SECRET}\"\n";
+        let text =
+            "driver = \"gogrid\"\napi_key = \"${GG_KEY}\"\nshared_secret = \"${MISSING_SECRET}\"\n";
         let errors = parse("p/b.toml", text).err().unwrap_or_default();
         let msg = errors[0].to_string();
         assert_eq!(
@@ -292,29 +341,50 @@ mod tests {
 
     #[test]
     fn bad_value_type_and_unknown_driver_are_reported() {
-        let errors = parse("p/c.toml", "driver = \"gogrid\"\nsimulate = \"yes\"\n").err().unwrap_or_default();
+        let errors = parse("p/c.toml", "driver = \"gogrid\"\nsimulate = \"yes\"\n")
+            .err()
+            .unwrap_or_default();
         assert_eq!(errors[0].field.as_deref(), Some("simulate"));
         assert_eq!(errors[0].line, Some(2));
-        let errors = parse("p/d.toml", "driver = \"azure\"\n").err().unwrap_or_default();
-        assert!(errors[0].message.contains("unknown driver `azure`"), "{}", errors[0]);
+        let errors = parse("p/d.toml", "driver = \"azure\"\n")
+            .err()
+            .unwrap_or_default();
+        assert!(
+            errors[0].message.contains("unknown driver `azure`"),
+            "{}",
+            errors[0]
+        );
     }
 
     #[test]
     fn missing_credentials_without_simulate_name_the_field() {
-        let errors = parse("p/f.toml", "driver = \"gogrid\"\nendpoint = \"http://x/api\"\n").err().unwrap_or_default();
+        let errors = parse(
+            "p/f.toml",
+            "driver = \"gogrid\"\nendpoint = \"http://x/api\"\n",
+        )
+        .err()
+        .unwrap_or_default();
         assert_eq!(errors[0].field.as_deref(), Some("api_key"));
-        assert!(errors[0].message.contains("required unless simulate = true"));
+        assert!(
+            errors[0]
+                .message
+                .contains("required unless simulate = true")
+        );
     }
 
     #[test]
     fn syntax_error_has_a_line() {
-        let errors = parse("p/e.toml", "driver = \"gogrid\"\nsimulate = \n").err().unwrap_or_default();
+        let errors = parse("p/e.toml", "driver = \"gogrid\"\nsimulate = \n")
+            .err()
+            .unwrap_or_default();
         assert_eq!(errors[0].line, Some(2), "{}", errors[0]);
     }
 
     #[test]
     fn bad_file_stem_is_rejected() {
-        let errors = parse("p/Has Space.toml", "driver = \"gogrid\"\n").err().unwrap_or_default();
+        let errors = parse("p/Has Space.toml", "driver = \"gogrid\"\n")
+            .err()
+            .unwrap_or_default();
         assert!(errors[0].message.contains("provider id"));
     }
 }

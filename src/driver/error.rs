@@ -229,7 +229,10 @@ impl DriverError {
         };
         let detail = match self.kind {
             ErrorKind::Auth => {
-                format!("the provider rejected the gateway's credentials: {}", self.message)
+                format!(
+                    "the provider rejected the gateway's credentials: {}",
+                    self.message
+                )
             }
             _ => self.message.clone(),
         };
@@ -254,8 +257,16 @@ mod problem_tests {
             (ErrorKind::InvalidState, ProblemCode::InvalidState, 409),
             (ErrorKind::Unsupported, ProblemCode::Unsupported, 501),
             (ErrorKind::RateLimited, ProblemCode::RateLimited, 429),
-            (ErrorKind::Unavailable, ProblemCode::ProviderUnavailable, 503),
-            (ErrorKind::BadResponse, ProblemCode::ProviderUnavailable, 502),
+            (
+                ErrorKind::Unavailable,
+                ProblemCode::ProviderUnavailable,
+                503,
+            ),
+            (
+                ErrorKind::BadResponse,
+                ProblemCode::ProviderUnavailable,
+                502,
+            ),
             (ErrorKind::Auth, ProblemCode::ProviderUnavailable, 502),
             (ErrorKind::Timeout, ProblemCode::ProviderTimeout, 504),
         ];

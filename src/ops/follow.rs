@@ -5,7 +5,9 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use time::OffsetDateTime;
 
 use crate::driver::{DriverError, DriverOp, ErrorKind};
-use crate::model::{Operation, OperationStatus, Problem, ProblemCode, ResourceKind, ServerState, VolumeState};
+use crate::model::{
+    Operation, OperationStatus, Problem, ProblemCode, ResourceKind, ServerState, VolumeState,
+};
 use crate::registry::ProviderEntry;
 use crate::store::Store;
 
@@ -111,14 +113,18 @@ pub(super) async fn follow(
 async fn observe(entry: &ProviderEntry, id: &str, goal: Goal, in_grace: bool) -> Observation {
     match goal {
         Goal::Server(target) => {
-            let seen = entry.call(DriverOp::GetServer, entry.driver().get_server(id)).await;
+            let seen = entry
+                .call(DriverOp::GetServer, entry.driver().get_server(id))
+                .await;
             match seen {
                 Ok(server) => server_progress(server.state, target, in_grace),
                 Err(e) => absent_or_failed(e, in_grace, false),
             }
         }
         Goal::ServerGone => {
-            let seen = entry.call(DriverOp::GetServer, entry.driver().get_server(id)).await;
+            let seen = entry
+                .call(DriverOp::GetServer, entry.driver().get_server(id))
+                .await;
             match seen {
                 Ok(server) if server.state == ServerState::Terminated => Observation::Reached,
                 Ok(server) if server.state == ServerState::Error => failed_state("server", "error"),
@@ -127,11 +133,15 @@ async fn observe(entry: &ProviderEntry, id: &str, goal: Goal, in_grace: bool) ->
             }
         }
         Goal::Volume(target) => {
-            let seen = entry.call(DriverOp::GetVolume, entry.driver().get_volume(id)).await;
+            let seen = entry
+                .call(DriverOp::GetVolume, entry.driver().get_volume(id))
+                .await;
             match seen {
                 Ok(volume) if volume.state == target => Observation::Reached,
                 Ok(volume) if volume.state == VolumeState::Error => failed_state("volume", "error"),
-                Ok(volume) if matches!(volume.state, VolumeState::Deleted | VolumeState::Deleting) => {
+                Ok(volume)
+                    if matches!(volume.state, VolumeState::Deleted | VolumeState::Deleting) =>
+                {
                     failed_state("volume", "deleted")
                 }
                 Ok(_) => Observation::InProgress,
@@ -139,7 +149,9 @@ async fn observe(entry: &ProviderEntry, id: &str, goal: Goal, in_grace: bool) ->
             }
         }
         Goal::VolumeGone => {
-            let seen = entry.call(DriverOp::GetVolume, entry.driver().get_volume(id)).await;
+            let seen = entry
+                .call(DriverOp::GetVolume, entry.driver().get_volume(id))
+                .await;
             match seen {
                 Ok(volume) if volume.state == VolumeState::Deleted => Observation::Reached,
                 Ok(_) => Observation::InProgress,
@@ -156,7 +168,9 @@ fn server_progress(state: ServerState, target: ServerState, in_grace: bool) -> O
         ServerState::Terminated | ServerState::Terminating => failed_state("server", "terminated"),
         // Right after an action a provider may still show the old settled state; only once the
         // grace period is over does settling elsewhere than asked mean failure.
-        s if s.is_settled() && !in_grace => failed_state("server", &format!("{s:?}").to_lowercase()),
+        s if s.is_settled() && !in_grace => {
+            failed_state("server", &format!("{s:?}").to_lowercase())
+        }
         _ => Observation::InProgress,
     }
 }
@@ -188,28 +202,61 @@ mod tests {
     #[test]
     fn server_reaching_target_succeeds_and_transitional_states_continue() {
         let progress = |s, t| server_progress(s, t, false);
-        assert!(matches!(progress(ServerState::Running, ServerState::Running), Observation::Reached));
-        assert!(matches!(progress(ServerState::Pending, ServerState::Running), Observation::InProgress));
-        assert!(matches!(progress(ServerState::Stopping, ServerState::Stopped), Observation::InProgress));
+        assert!(matches!(
+            progress(ServerState::Running, ServerState::Running),
+            Observation::Reached
+        ));
+        assert!(matches!(
+            progress(ServerState::Pending, ServerState::Running),
+            Observation::InProgress
+        ));
+        assert!(matches!(
+            progress(ServerState::Stopping, ServerState::Stopped),
+            Observation::InProgress
+        ));
     }
 
     #[test]
     fn server_settling_elsewhere_fails() {
         let progress = |s, t, g| server_progress(s, t, g);
-        assert!(matches!(progress(ServerState::Error, ServerState::Running, true), Observation::Failed(_)));
-        assert!(matches!(progress(ServerState::Terminated, ServerState::Running, true), Observation::Failed(_)));
-        assert!(matches!(progress(ServerState::Stopped, ServerState::Running, false), Observation::Failed(_)));
+        assert!(matches!(
+            progress(ServerState::Error, ServerState::Running, true),
+            Observation::Failed(_)
+        ));
+        assert!(matches!(
+            progress(ServerState::Terminated, ServerState::Running, true),
+            Observation::Failed(_)
+        ));
+        assert!(matches!(
+            progress(ServerState::Stopped, ServerState::Running, false),
+            Observation::Failed(_)
+        ));
         // A stale settled state right after the action is not yet a failure.
-        assert!(matches!(progress(ServerState::Stopped, ServerState::Running, true), Observation::InProgress));
+        assert!(matches!(
+            progress(ServerState::Stopped, ServerState::Running, true),
+            Observation::InProgress
+        ));
     }
 
     #[test]
     fn not_found_is_pending_in_grace_and_failure_after() {
         let nf = || DriverError::new(ErrorKind::NotFound, "gone");
-        assert!(matches!(absent_or_failed(nf(), true, false), Observation::InProgress));
-        assert!(matches!(absent_or_failed(nf(), false, false), Observation::Failed(_)));
-        assert!(matches!(absent_or_failed(nf(), false, true), Observation::Reached));
+        assert!(matches!(
+            absent_or_failed(nf(), true, false),
+            Observation::InProgress
+        ));
+        assert!(matches!(
+            absent_or_failed(nf(), false, false),
+            Observation::Failed(_)
+        ));
+        assert!(matches!(
+            absent_or_failed(nf(), false, true),
+            Observation::Reached
+        ));
         let busy = DriverError::new(ErrorKind::Unavailable, "503");
-        assert!(matches!(absent_or_failed(busy, false, false), Observation::InProgress));
+        assert!(matches!(
+            absent_or_failed(busy, false, false),
+            Observation::InProgress
+        ));
     }
 }

@@ -45,7 +45,9 @@ pub struct Operations {
 
 impl std::fmt::Debug for Operations {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Operations").field("settings", &self.settings).finish_non_exhaustive()
+        f.debug_struct("Operations")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
     }
 }
 
@@ -69,9 +71,21 @@ impl Operations {
         resource_id: &str,
         goal: Goal,
     ) -> Result<Operation, StoreError> {
-        let op = new_operation(entry.id(), kind, resource_id, goal.resource_kind(), OperationStatus::Pending);
+        let op = new_operation(
+            entry.id(),
+            kind,
+            resource_id,
+            goal.resource_kind(),
+            OperationStatus::Pending,
+        );
         self.store.put_operation(&op).await?;
-        tokio::spawn(follow::follow(self.store.clone(), self.settings.clone(), entry, op.clone(), goal));
+        tokio::spawn(follow::follow(
+            self.store.clone(),
+            self.settings.clone(),
+            entry,
+            op.clone(),
+            goal,
+        ));
         Ok(op)
     }
 
@@ -84,7 +98,13 @@ impl Operations {
         resource_id: &str,
         resource_kind: ResourceKind,
     ) -> Result<Operation, StoreError> {
-        let op = new_operation(provider, kind, resource_id, resource_kind, OperationStatus::Succeeded);
+        let op = new_operation(
+            provider,
+            kind,
+            resource_id,
+            resource_kind,
+            OperationStatus::Succeeded,
+        );
         self.store.put_operation(&op).await?;
         Ok(op)
     }

@@ -33,7 +33,10 @@ fn poisoned<T>(_: T) -> StoreError {
 #[async_trait]
 impl Store for MemoryStore {
     async fn put_operation(&self, op: &Operation) -> Result<(), StoreError> {
-        self.operations.lock().map_err(poisoned)?.insert(op.id.clone(), op.clone());
+        self.operations
+            .lock()
+            .map_err(poisoned)?
+            .insert(op.id.clone(), op.clone());
         Ok(())
     }
 
@@ -48,7 +51,10 @@ impl Store for MemoryStore {
     ) -> Result<IdempotencyBegin, StoreError> {
         let mut records = self.idempotency.lock().map_err(poisoned)?;
         let Some(record) = records.get(key) else {
-            let record = Record { fingerprint: fingerprint.to_owned(), response: None };
+            let record = Record {
+                fingerprint: fingerprint.to_owned(),
+                response: None,
+            };
             records.insert(key.to_owned(), record);
             return Ok(IdempotencyBegin::Proceed);
         };
@@ -62,7 +68,11 @@ impl Store for MemoryStore {
         })
     }
 
-    async fn finish_idempotent(&self, key: &str, response: StoredResponse) -> Result<(), StoreError> {
+    async fn finish_idempotent(
+        &self,
+        key: &str,
+        response: StoredResponse,
+    ) -> Result<(), StoreError> {
         if let Some(record) = self.idempotency.lock().map_err(poisoned)?.get_mut(key) {
             record.response = Some(response);
         }
@@ -91,10 +101,19 @@ mod tests {
     #[tokio::test]
     async fn same_key_same_fingerprint_replays_after_finish() -> Result<(), StoreError> {
         let store = MemoryStore::new();
-        assert_eq!(store.begin_idempotent("k", "f1").await?, IdempotencyBegin::Proceed);
-        assert_eq!(store.begin_idempotent("k", "f1").await?, IdempotencyBegin::InFlight);
+        assert_eq!(
+            store.begin_idempotent("k", "f1").await?,
+            IdempotencyBegin::Proceed
+        );
+        assert_eq!(
+            store.begin_idempotent("k", "f1").await?,
+            IdempotencyBegin::InFlight
+        );
         store.finish_idempotent("k", response()).await?;
-        assert_eq!(store.begin_idempotent("k", "f1").await?, IdempotencyBegin::Replay(response()));
+        assert_eq!(
+            store.begin_idempotent("k", "f1").await?,
+            IdempotencyBegin::Replay(response())
+        );
         Ok(())
     }
 
@@ -102,7 +121,10 @@ mod tests {
     async fn same_key_other_fingerprint_is_a_mismatch() -> Result<(), StoreError> {
         let store = MemoryStore::new();
         store.begin_idempotent("k", "f1").await?;
-        assert_eq!(store.begin_idempotent("k", "f2").await?, IdempotencyBegin::Mismatch);
+        assert_eq!(
+            store.begin_idempotent("k", "f2").await?,
+            IdempotencyBegin::Mismatch
+        );
         Ok(())
     }
 
@@ -111,7 +133,10 @@ mod tests {
         let store = MemoryStore::new();
         store.begin_idempotent("k", "f1").await?;
         store.release_idempotent("k").await?;
-        assert_eq!(store.begin_idempotent("k", "f2").await?, IdempotencyBegin::Proceed);
+        assert_eq!(
+            store.begin_idempotent("k", "f2").await?,
+            IdempotencyBegin::Proceed
+        );
         Ok(())
     }
 }

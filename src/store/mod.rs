@@ -51,11 +51,18 @@ pub trait Store: Send + Sync + 'static {
     async fn get_operation(&self, id: &str) -> Result<Option<Operation>, StoreError>;
 
     /// Claims `key` for a request whose canonical form hashes to `fingerprint`.
-    async fn begin_idempotent(&self, key: &str, fingerprint: &str)
-    -> Result<IdempotencyBegin, StoreError>;
+    async fn begin_idempotent(
+        &self,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<IdempotencyBegin, StoreError>;
 
     /// Records the answer to the request that claimed `key`.
-    async fn finish_idempotent(&self, key: &str, response: StoredResponse) -> Result<(), StoreError>;
+    async fn finish_idempotent(
+        &self,
+        key: &str,
+        response: StoredResponse,
+    ) -> Result<(), StoreError>;
 
     /// Forgets a claim whose request ended in a retryable failure, so a repeat may try again.
     async fn release_idempotent(&self, key: &str) -> Result<(), StoreError>;

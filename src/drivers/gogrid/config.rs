@@ -108,13 +108,13 @@ impl GoGridConfig {
                 }
             }
         }
-        if let Some(endpoint) = &self.endpoint {
-            if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
-                return Err((
-                    "endpoint",
-                    "must be an http:// or https:// URL ending in /api".into(),
-                ));
-            }
+        if let Some(endpoint) = &self.endpoint
+            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
+        {
+            return Err((
+                "endpoint",
+                "must be an http:// or https:// URL ending in /api".into(),
+            ));
         }
         if self.timeout_secs == 0 {
             return Err(("timeout_secs", "must be at least 1".into()));

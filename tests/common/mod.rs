@@ -1,0 +1,208 @@
+//! A gateway served on a loopback port for tests, with a small JSON HTTP client.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cloudgw::api::{self, AppState};
+use cloudgw::config::{ProviderConfig, parse_provider};
+use cloudgw::ops::{FollowSettings, Operations};
+use cloudgw::registry::Registry;
+use cloudgw::store::MemoryStore;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+
+/// A running gateway.
+pub struct Gateway {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub registry: Arc<Registry>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// One HTTP answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the answer is a problem with `status` and `code`.
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(
+            self.status, status,
+            "expected {status} {code}, got {self:?}"
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{self:?}"
+        );
+        assert_eq!(self.body["code"], code, "{self:?}");
+        assert_eq!(self.body["status"], status, "{self:?}");
+        assert!(
+            self.body["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with(code)),
+            "{self:?}"
+        );
+        assert!(
+            self.body["title"].is_string() && self.body["detail"].is_string(),
+            "{self:?}"
+        );
+        assert!(self.body["retryable"].is_boolean(), "{self:?}");
+    }
+}
+
+/// Parses a provider file written inline, as if it were `providers/<id>.toml`.
+pub fn provider_config(id: &str, text: &str) -> ProviderConfig {
+    let path = format!("providers/{id}.toml");
+    match parse_provider(Path::new(&path), text, &|name| std::env::var(name).ok()) {
+        Ok(config) => config,
+        Err(errors) => panic!("bad test provider file: {errors:?}"),
+    }
+}
+
+/// Settings that follow operations quickly, so tests finish soon.
+pub fn quick_follow() -> FollowSettings {
+    FollowSettings {
+        timeout: Duration::from_secs(60),
+        min_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(250),
+        not_found_grace: Duration::from_secs(5),
+    }
+}
+
+impl Gateway {
+    /// Starts the gateway with these providers.
+    pub async fn start(configs: Vec<ProviderConfig>) -> Gateway {
+        let registry = match Registry::start(configs).await {
+            Ok(r) => r,
+            Err(e) => panic!("registry: {e}"),
+        };
+        Gateway::serve(registry, quick_follow()).await
+    }
+
+    /// Serves an already built registry.
+    pub async fn serve(registry: Registry, follow: FollowSettings) -> Gateway {
+        let registry = Arc::new(registry);
+        let state = AppState {
+            registry: registry.clone(),
+            ops: Operations::new(Arc::new(MemoryStore::new()), follow),
+        };
+        let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
+            Ok(l) => l,
+            Err(e) => panic!("bind: {e}"),
+        };
+        let addr = listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let app = api::router(state);
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Gateway {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            registry,
+            server,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Answer {
+        let response = match req.send().await {
+            Ok(r) => r,
+            Err(e) => panic!("request failed: {e}"),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap_or_default();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+                panic!("not JSON ({status}): {}", String::from_utf8_lossy(&bytes))
+            })
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.send(self.client.post(self.url(path)).json(body)).await
+    }
+
+    pub async fn post_empty(&self, path: &str) -> Answer {
+        self.send(self.client.post(self.url(path))).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(self.client.delete(self.url(path))).await
+    }
+
+    /// Polls an operation until it ends (bounded: panics after a minute).
+    pub async fn wait_operation(&self, id: &str) -> Value {
+        for _ in 0..600 {
+            let op = self.get(&format!("/v1/operations/{id}")).await;
+            assert_eq!(op.status, 200, "{op:?}");
+            let status = op.body["status"].as_str().unwrap_or_default();
+            if status == "succeeded" || status == "failed" {
+                return op.body;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("operation {id} did not end within a minute");
+    }
+
+    /// Every item of a list, read `limit` at a time (bounded at 1000 pages).
+    pub async fn collect(&self, path: &str, limit: usize) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        let sep = if path.contains('?') { '&' } else { '?' };
+        for _ in 0..1000 {
+            let mut url = format!("{path}{sep}limit={limit}");
+            if let Some(c) = &cursor {
+                url.push_str(&format!("&cursor={c}"));
+            }
+            let page = self.get(&url).await;
+            assert_eq!(page.status, 200, "{page:?}");
+            let got = page.body["items"].as_array().cloned().unwrap_or_default();
+            assert!(
+                got.len() <= limit,
+                "a page held {} items, more than limit {limit}",
+                got.len()
+            );
+            items.extend(got);
+            match page.body["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_owned()),
+                None => return items,
+            }
+        }
+        panic!("{path} did not end within 1000 pages");
+    }
+}
