@@ -9,6 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
+use backon::{ExponentialBuilder, Retryable};
+
 use crate::config::{DriverConfig, ProviderConfig, Secret};
 use crate::driver::{Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind};
 use crate::drivers::gogrid::{GoGridConfig, GoGridDriver, GoGridSettings};
@@ -24,6 +26,7 @@ pub struct ProviderEntry {
     driver: Arc<dyn Driver>,
     capabilities: Capabilities,
     health: AtomicU8,
+    retry: RetryPolicy,
 }
 
 impl std::fmt::Debug for ProviderEntry {
@@ -53,7 +56,14 @@ impl ProviderEntry {
             driver,
             capabilities,
             health: AtomicU8::new(HEALTH_UNKNOWN),
+            retry: RetryPolicy::default(),
         }
+    }
+
+    /// Replaces the retry policy of reads.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> ProviderEntry {
+        self.retry = retry;
+        self
     }
 
     /// The provider id.
@@ -88,18 +98,24 @@ impl ProviderEntry {
     }
 
     /// Runs one driver call: answers `unsupported` without calling when the capability is
-    /// false, labels errors with this provider and `op`, and records health.
-    pub async fn call<T>(
-        &self,
-        op: DriverOp,
-        call: impl Future<Output = DriverResult<T>>,
-    ) -> DriverResult<T> {
+    /// false, retries reads that failed temporarily (never mutations: a create retried without
+    /// the provider's own idempotency could make two servers), labels errors with this provider
+    /// and `op`, and records health.
+    pub async fn call<T, F, Fut>(&self, op: DriverOp, call: F) -> DriverResult<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = DriverResult<T>>,
+    {
         if !op.allowed_by(&self.capabilities) {
             return Err(DriverError::unsupported(op.name())
                 .with_provider(&self.id)
                 .with_operation(op));
         }
-        let result = call.await;
+        let result = if op.is_read() {
+            self.retrying(op, call).await
+        } else {
+            once(call).await
+        };
         let health = match &result {
             Err(e) if reaches_provider_failed(e.kind()) => HEALTH_UNAVAILABLE,
             _ => HEALTH_OK,
@@ -119,6 +135,32 @@ impl ProviderEntry {
         })
     }
 
+    async fn retrying<T, F, Fut>(&self, op: DriverOp, call: F) -> DriverResult<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = DriverResult<T>>,
+    {
+        let policy = self.retry;
+        call.retry(
+            ExponentialBuilder::default()
+                .with_min_delay(policy.min_delay)
+                .with_max_delay(policy.max_delay)
+                .with_max_times(policy.attempts.saturating_sub(1)),
+        )
+        .when(DriverError::is_temporary)
+        // A provider's Retry-After is honoured when it is short enough to wait for here;
+        // longer ones end the retries and reach the client as 429 with Retry-After.
+        .adjust(move |e, backoff| match e.retry_after() {
+            Some(after) if after <= policy.max_delay => Some(after),
+            Some(_) => None,
+            None => backoff,
+        })
+        .notify(|e, pause| {
+            tracing::debug!(provider = %self.id, operation = op.name(), error = %e, ?pause, "retrying a read");
+        })
+        .await
+    }
+
     /// Fills what the gateway derives for every driver: the actions valid in the server's
     /// state that this provider supports.
     pub fn finish_server(&self, mut server: Server) -> Server {
@@ -131,6 +173,35 @@ impl ProviderEntry {
             .collect();
         server.provider.clone_from(&self.id);
         server
+    }
+}
+
+async fn once<T, F, Fut>(mut call: F) -> DriverResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = DriverResult<T>>,
+{
+    call().await
+}
+
+/// How reads that failed temporarily are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1: no retry).
+    pub attempts: usize,
+    /// First pause; pauses double up to `max_delay`.
+    pub min_delay: Duration,
+    /// Longest pause, and the longest `Retry-After` waited for.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 3,
+            min_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(2),
+        }
     }
 }
 
@@ -295,4 +366,211 @@ async fn start_gogrid_simulator(
 
 fn seconds(value: f64) -> Duration {
     Duration::try_from_secs_f64(value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::driver::{ImageFilter, ListRequest, Page, ServerFilter};
+    use crate::model::{
+        CreateServerRequest, CreateVolumeRequest, Image, Region, ServerState, Size, Volume,
+    };
+
+    /// Fails every call with `kind` until `failures` calls have been made, then answers.
+    struct Flaky {
+        failures: usize,
+        kind: ErrorKind,
+        calls: AtomicUsize,
+    }
+
+    impl Flaky {
+        fn outcome(&self) -> DriverResult<Server> {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst);
+            if n < self.failures {
+                return Err(DriverError::new(self.kind, "flaky"));
+            }
+            Ok(Server {
+                id: "s1".into(),
+                provider: String::new(),
+                name: "s1".into(),
+                state: ServerState::Running,
+                image_id: None,
+                size_id: None,
+                region: None,
+                zone: None,
+                public_ips: vec![],
+                private_ips: vec![],
+                created_at: None,
+                tags: Default::default(),
+                actions: vec![],
+                extra: Default::default(),
+            })
+        }
+    }
+
+    #[async_trait]
+    impl Driver for Flaky {
+        fn capabilities(&self) -> Capabilities {
+            Capabilities {
+                get_server: true,
+                start_server: true,
+                ..Capabilities::default()
+            }
+        }
+        async fn list_servers(
+            &self,
+            _: &ListRequest,
+            _: &ServerFilter,
+        ) -> DriverResult<Page<Server>> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            Err(DriverError::unsupported("list"))
+        }
+        async fn get_server(&self, _: &str) -> DriverResult<Server> {
+            self.outcome()
+        }
+        async fn create_server(
+            &self,
+            _: &CreateServerRequest,
+            _: Option<&str>,
+        ) -> DriverResult<Server> {
+            Err(DriverError::unsupported("create"))
+        }
+        async fn start_server(&self, _: &str) -> DriverResult<Server> {
+            self.outcome()
+        }
+        async fn stop_server(&self, _: &str) -> DriverResult<Server> {
+            Err(DriverError::unsupported("stop"))
+        }
+        async fn reboot_server(&self, _: &str) -> DriverResult<Server> {
+            Err(DriverError::unsupported("reboot"))
+        }
+        async fn delete_server(&self, _: &str) -> DriverResult<Server> {
+            Err(DriverError::unsupported("delete"))
+        }
+        async fn list_images(&self, _: &ListRequest, _: &ImageFilter) -> DriverResult<Page<Image>> {
+            Err(DriverError::unsupported("images"))
+        }
+        async fn get_image(&self, _: &str) -> DriverResult<Image> {
+            Err(DriverError::unsupported("image"))
+        }
+        async fn list_sizes(&self, _: &ListRequest) -> DriverResult<Page<Size>> {
+            Err(DriverError::unsupported("sizes"))
+        }
+        async fn list_regions(&self, _: &ListRequest) -> DriverResult<Page<Region>> {
+            Err(DriverError::unsupported("regions"))
+        }
+        async fn list_volumes(&self, _: &ListRequest) -> DriverResult<Page<Volume>> {
+            Err(DriverError::unsupported("volumes"))
+        }
+        async fn get_volume(&self, _: &str) -> DriverResult<Volume> {
+            Err(DriverError::unsupported("volume"))
+        }
+        async fn create_volume(
+            &self,
+            _: &CreateVolumeRequest,
+            _: Option<&str>,
+        ) -> DriverResult<Volume> {
+            Err(DriverError::unsupported("volume"))
+        }
+        async fn delete_volume(&self, _: &str) -> DriverResult<Volume> {
+            Err(DriverError::unsupported("volume"))
+        }
+        async fn attach_volume(&self, _: &str, _: &str, _: Option<&str>) -> DriverResult<Volume> {
+            Err(DriverError::unsupported("volume"))
+        }
+        async fn detach_volume(&self, _: &str) -> DriverResult<Volume> {
+            Err(DriverError::unsupported("volume"))
+        }
+    }
+
+    fn entry(failures: usize, kind: ErrorKind) -> (ProviderEntry, Arc<Flaky>) {
+        let flaky = Arc::new(Flaky {
+            failures,
+            kind,
+            calls: AtomicUsize::new(0),
+        });
+        let quick = RetryPolicy {
+            attempts: 3,
+            min_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+        };
+        (
+            ProviderEntry::new("p", "flaky", None, false, flaky.clone()).with_retry(quick),
+            flaky,
+        )
+    }
+
+    #[tokio::test]
+    async fn temporary_read_failures_are_retried_until_success() {
+        let (entry, flaky) = entry(2, ErrorKind::Unavailable);
+        let got = entry
+            .call(DriverOp::GetServer, || entry.driver().get_server("s1"))
+            .await;
+        assert!(got.is_ok(), "{got:?}");
+        assert_eq!(flaky.calls.load(Ordering::SeqCst), 3);
+        assert_eq!(entry.info().health, ProviderHealth::Ok);
+    }
+
+    #[tokio::test]
+    async fn reads_give_up_after_the_last_attempt_with_a_labelled_error() {
+        let (entry, flaky) = entry(10, ErrorKind::Timeout);
+        let err = entry
+            .call(DriverOp::GetServer, || entry.driver().get_server("s1"))
+            .await
+            .err();
+        assert_eq!(flaky.calls.load(Ordering::SeqCst), 3);
+        let err = err.unwrap_or_else(|| DriverError::new(ErrorKind::NotFound, "none"));
+        assert_eq!(
+            (err.kind(), err.provider(), err.operation()),
+            (ErrorKind::Timeout, Some("p"), Some(DriverOp::GetServer))
+        );
+        assert_eq!(entry.info().health, ProviderHealth::Unavailable);
+    }
+
+    #[tokio::test]
+    async fn permanent_failures_and_mutations_are_not_retried() {
+        let (entry, flaky) = entry(1, ErrorKind::NotFound);
+        let _ = entry
+            .call(DriverOp::GetServer, || entry.driver().get_server("s1"))
+            .await;
+        assert_eq!(flaky.calls.load(Ordering::SeqCst), 1);
+        let (entry, flaky) = entry_for_mutation();
+        let got = entry
+            .call(DriverOp::StartServer, || entry.driver().start_server("s1"))
+            .await;
+        assert!(got.is_err());
+        assert_eq!(
+            flaky.calls.load(Ordering::SeqCst),
+            1,
+            "a mutation must not be repeated"
+        );
+    }
+
+    fn entry_for_mutation() -> (ProviderEntry, Arc<Flaky>) {
+        entry(1, ErrorKind::Unavailable)
+    }
+
+    #[tokio::test]
+    async fn unsupported_operation_is_answered_without_calling() {
+        let (entry, flaky) = entry(0, ErrorKind::Unavailable);
+        let (req, filter) = (
+            ListRequest {
+                limit: 1,
+                cursor: None,
+            },
+            ServerFilter::default(),
+        );
+        let err = entry
+            .call(DriverOp::ListServers, || {
+                entry.driver().list_servers(&req, &filter)
+            })
+            .await
+            .err();
+        assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::Unsupported));
+        assert_eq!(flaky.calls.load(Ordering::SeqCst), 0);
+    }
 }

@@ -28,3 +28,32 @@ async fn gogrid_target() -> Target {
 }
 
 conformance_suite!(gogrid_target);
+
+/// GoGrid gives a new server no id until it is provisioned, and `grid/server/get` does not find
+/// it meanwhile; the gateway still follows it by name from the 202 onward.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_is_followed_from_the_202_through_provisioning() {
+    let config = common::provider_config(
+        "gogrid",
+        "driver = \"gogrid\"\nsimulate = true\n[simulator]\nprovision_delay_secs = 1.5\npower_delay_secs = 0.1\n",
+    );
+    let gw = common::Gateway::start(vec![config]).await;
+    let body = serde_json::json!({"name": "prov-1", "image_id": "9928", "size_id": "512MB"});
+    let created = gw.post("/v1/providers/gogrid/servers", &body).await;
+    assert_eq!(created.status, 202, "{created:?}");
+    assert_eq!(created.body["server"]["state"], "pending");
+    let early = gw.get("/v1/providers/gogrid/servers/prov-1").await;
+    assert_eq!(
+        early.status, 200,
+        "a provisioning server must be found by its name: {early:?}"
+    );
+    assert_eq!(early.body["state"], "pending");
+    assert!(early.body["extra"]["gogrid_id"].is_null(), "{early:?}");
+    let op = gw
+        .wait_operation(created.body["operation"]["id"].as_str().unwrap_or_default())
+        .await;
+    assert_eq!(op["status"], "succeeded", "{op}");
+    let done = gw.get("/v1/providers/gogrid/servers/prov-1").await;
+    assert_eq!(done.body["state"], "running");
+    assert!(done.body["extra"]["gogrid_id"].is_u64(), "{done:?}");
+}

@@ -48,10 +48,9 @@ pub async fn list_all_servers(
             let filter = filter.clone();
             async move {
                 let page = entry
-                    .call(
-                        DriverOp::ListServers,
-                        entry.driver().list_servers(&req, &filter),
-                    )
+                    .call(DriverOp::ListServers, || {
+                        entry.driver().list_servers(&req, &filter)
+                    })
                     .await?;
                 Ok(crate::driver::Page {
                     items: page
@@ -96,10 +95,9 @@ pub async fn list_all_images(
             let filter = filter.clone();
             async move {
                 entry
-                    .call(
-                        DriverOp::ListImages,
-                        entry.driver().list_images(&req, &filter),
-                    )
+                    .call(DriverOp::ListImages, || {
+                        entry.driver().list_images(&req, &filter)
+                    })
                     .await
             }
         },
@@ -130,7 +128,7 @@ pub async fn list_all_volumes(
         params.cursor.as_deref(),
         |entry, req| async move {
             entry
-                .call(DriverOp::ListVolumes, entry.driver().list_volumes(&req))
+                .call(DriverOp::ListVolumes, || entry.driver().list_volumes(&req))
                 .await
         },
     )

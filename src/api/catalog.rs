@@ -67,10 +67,9 @@ pub async fn list_images(
         name: params.name,
     };
     let page = entry
-        .call(
-            DriverOp::ListImages,
-            entry.driver().list_images(&req, &filter),
-        )
+        .call(DriverOp::ListImages, || {
+            entry.driver().list_images(&req, &filter)
+        })
         .await?;
     Ok(Json(ImageList {
         items: page.items,
@@ -91,7 +90,7 @@ pub async fn get_image(
     let entry = provider(&state, &path.provider)?;
     Ok(Json(
         entry
-            .call(DriverOp::GetImage, entry.driver().get_image(&path.id))
+            .call(DriverOp::GetImage, || entry.driver().get_image(&path.id))
             .await?,
     ))
 }
@@ -110,7 +109,7 @@ pub async fn list_sizes(
     let entry = provider(&state, &provider_id)?;
     let req = provider_request("sizes", entry.id(), params.limit, params.cursor.as_deref())?;
     let page = entry
-        .call(DriverOp::ListSizes, entry.driver().list_sizes(&req))
+        .call(DriverOp::ListSizes, || entry.driver().list_sizes(&req))
         .await?;
     Ok(Json(SizeList {
         items: page.items,
@@ -137,7 +136,7 @@ pub async fn list_regions(
         params.cursor.as_deref(),
     )?;
     let page = entry
-        .call(DriverOp::ListRegions, entry.driver().list_regions(&req))
+        .call(DriverOp::ListRegions, || entry.driver().list_regions(&req))
         .await?;
     Ok(Json(RegionList {
         items: page.items,

@@ -68,10 +68,9 @@ pub async fn list_servers(
         name: params.name,
     };
     let page = entry
-        .call(
-            DriverOp::ListServers,
-            entry.driver().list_servers(&req, &filter),
-        )
+        .call(DriverOp::ListServers, || {
+            entry.driver().list_servers(&req, &filter)
+        })
         .await?;
     Ok(Json(ServerList {
         items: page
@@ -123,10 +122,9 @@ pub async fn create_server(
     validate_create(&entry, &body)?;
     let token = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     let created = entry
-        .call(
-            DriverOp::CreateServer,
-            entry.driver().create_server(&body, token),
-        )
+        .call(DriverOp::CreateServer, || {
+            entry.driver().create_server(&body, token)
+        })
         .await?;
     let server = entry.finish_server(created);
     let op = state
@@ -215,7 +213,7 @@ pub async fn delete_server(
 
 async fn fetch(entry: &ProviderEntry, id: &str) -> Result<Server, ApiError> {
     let server = entry
-        .call(DriverOp::GetServer, entry.driver().get_server(id))
+        .call(DriverOp::GetServer, || entry.driver().get_server(id))
         .await?;
     Ok(entry.finish_server(server))
 }
@@ -251,7 +249,7 @@ async fn act(
         ActionAdmission::Conflict => Err(conflict(&entry, &server, action)),
         ActionAdmission::Allowed => {
             let driver = entry.driver();
-            let call = async {
+            let call = || async {
                 match action {
                     ServerAction::Start => driver.start_server(&path.id).await,
                     ServerAction::Stop => driver.stop_server(&path.id).await,

@@ -53,7 +53,7 @@ pub async fn list_volumes(
         params.cursor.as_deref(),
     )?;
     let page = entry
-        .call(DriverOp::ListVolumes, entry.driver().list_volumes(&req))
+        .call(DriverOp::ListVolumes, || entry.driver().list_volumes(&req))
         .await?;
     Ok(Json(VolumeList {
         items: page.items,
@@ -74,7 +74,7 @@ pub async fn get_volume(
     let entry = provider(&state, &path.provider)?;
     Ok(Json(
         entry
-            .call(DriverOp::GetVolume, entry.driver().get_volume(&path.id))
+            .call(DriverOp::GetVolume, || entry.driver().get_volume(&path.id))
             .await?,
     ))
 }
@@ -113,10 +113,9 @@ pub async fn create_volume(
     }
     let token = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
     let volume = entry
-        .call(
-            DriverOp::CreateVolume,
-            entry.driver().create_volume(&body, token),
-        )
+        .call(DriverOp::CreateVolume, || {
+            entry.driver().create_volume(&body, token)
+        })
         .await?;
     let op = state
         .ops
@@ -148,10 +147,9 @@ pub async fn delete_volume(
     let entry = provider(&state, &path.provider)?;
     require(&entry, DriverOp::DeleteVolume)?;
     let volume = entry
-        .call(
-            DriverOp::DeleteVolume,
-            entry.driver().delete_volume(&path.id),
-        )
+        .call(DriverOp::DeleteVolume, || {
+            entry.driver().delete_volume(&path.id)
+        })
         .await?;
     let op = state
         .ops
@@ -187,9 +185,11 @@ pub async fn attach_volume(
     if body.server_id.trim().is_empty() {
         return Err(Problem::unprocessable("`server_id` must not be empty").into());
     }
-    let call = entry
-        .driver()
-        .attach_volume(&path.id, &body.server_id, body.device.as_deref());
+    let call = || {
+        entry
+            .driver()
+            .attach_volume(&path.id, &body.server_id, body.device.as_deref())
+    };
     let volume = entry.call(DriverOp::AttachVolume, call).await?;
     let op = state
         .ops
@@ -221,10 +221,9 @@ pub async fn detach_volume(
     let entry = provider(&state, &path.provider)?;
     require(&entry, DriverOp::DetachVolume)?;
     let volume = entry
-        .call(
-            DriverOp::DetachVolume,
-            entry.driver().detach_volume(&path.id),
-        )
+        .call(DriverOp::DetachVolume, || {
+            entry.driver().detach_volume(&path.id)
+        })
         .await?;
     let op = state
         .ops
@@ -256,7 +255,7 @@ async fn answer(
             })
         } else {
             Ok(entry
-                .call(DriverOp::GetVolume, entry.driver().get_volume(&id))
+                .call(DriverOp::GetVolume, || entry.driver().get_volume(&id))
                 .await?)
         }
     })

@@ -115,6 +115,21 @@ impl DriverOp {
         }
     }
 
+    /// Whether the operation only reads, so repeating it is harmless.
+    pub fn is_read(self) -> bool {
+        matches!(
+            self,
+            DriverOp::ListServers
+                | DriverOp::GetServer
+                | DriverOp::ListImages
+                | DriverOp::GetImage
+                | DriverOp::ListSizes
+                | DriverOp::ListRegions
+                | DriverOp::ListVolumes
+                | DriverOp::GetVolume
+        )
+    }
+
     /// Whether `caps` allows this operation.
     pub fn allowed_by(self, caps: &Capabilities) -> bool {
         match self {

@@ -114,7 +114,7 @@ async fn observe(entry: &ProviderEntry, id: &str, goal: Goal, in_grace: bool) ->
     match goal {
         Goal::Server(target) => {
             let seen = entry
-                .call(DriverOp::GetServer, entry.driver().get_server(id))
+                .call(DriverOp::GetServer, || entry.driver().get_server(id))
                 .await;
             match seen {
                 Ok(server) => server_progress(server.state, target, in_grace),
@@ -123,7 +123,7 @@ async fn observe(entry: &ProviderEntry, id: &str, goal: Goal, in_grace: bool) ->
         }
         Goal::ServerGone => {
             let seen = entry
-                .call(DriverOp::GetServer, entry.driver().get_server(id))
+                .call(DriverOp::GetServer, || entry.driver().get_server(id))
                 .await;
             match seen {
                 Ok(server) if server.state == ServerState::Terminated => Observation::Reached,
@@ -134,7 +134,7 @@ async fn observe(entry: &ProviderEntry, id: &str, goal: Goal, in_grace: bool) ->
         }
         Goal::Volume(target) => {
             let seen = entry
-                .call(DriverOp::GetVolume, entry.driver().get_volume(id))
+                .call(DriverOp::GetVolume, || entry.driver().get_volume(id))
                 .await;
             match seen {
                 Ok(volume) if volume.state == target => Observation::Reached,
@@ -150,7 +150,7 @@ async fn observe(entry: &ProviderEntry, id: &str, goal: Goal, in_grace: bool) ->
         }
         Goal::VolumeGone => {
             let seen = entry
-                .call(DriverOp::GetVolume, entry.driver().get_volume(id))
+                .call(DriverOp::GetVolume, || entry.driver().get_volume(id))
                 .await;
             match seen {
                 Ok(volume) if volume.state == VolumeState::Deleted => Observation::Reached,

@@ -51,9 +51,10 @@ use state::State;
 
 /// Default of [`SimOptions::clock_skew`].
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(600);
-/// Default of [`SimOptions::provision_delay`]: short, but long enough that a client sees the
-/// id-less phase. libcloud needs 0 (it sleeps 120 s whenever a new server has no id yet).
-pub const DEFAULT_PROVISION_DELAY: Duration = Duration::from_secs(5);
+/// Default of [`SimOptions::provision_delay`]: none, so a new server is listed with an id at
+/// once (libcloud sleeps 120 s whenever a new server has no id yet); the `add` answer still has
+/// no id, as the real API's.
+pub const DEFAULT_PROVISION_DELAY: Duration = Duration::ZERO;
 /// Default of [`SimOptions::power_delay`].
 pub const DEFAULT_POWER_DELAY: Duration = Duration::from_secs(1);
 
