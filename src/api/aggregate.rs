@@ -9,8 +9,8 @@ use super::catalog::{ListImagesParams, PageParams};
 use super::extract::Query;
 use super::pagination::aggregate;
 use super::problem::ApiError;
-use super::servers::ListServersParams;
-use crate::driver::{DriverOp, ImageFilter, ServerFilter};
+use super::servers::{ListServersParams, page_of_servers};
+use crate::driver::{DriverOp, ImageFilter};
 use crate::model::{ImageAggregateList, ServerAggregateList, VolumeAggregateList};
 use crate::registry::ProviderEntry;
 use std::sync::Arc;
@@ -34,10 +34,7 @@ pub async fn list_all_servers(
     State(state): State<AppState>,
     Query(params): Query<ListServersParams>,
 ) -> Result<Json<ServerAggregateList>, ApiError> {
-    let filter = ServerFilter {
-        state: params.state,
-        name: params.name,
-    };
+    let filter = params.filter();
     let providers = able(&state, DriverOp::ListServers);
     let page = aggregate(
         "servers",
@@ -46,21 +43,7 @@ pub async fn list_all_servers(
         params.cursor.as_deref(),
         |entry, req| {
             let filter = filter.clone();
-            async move {
-                let page = entry
-                    .call(DriverOp::ListServers, || {
-                        entry.driver().list_servers(&req, &filter)
-                    })
-                    .await?;
-                Ok(crate::driver::Page {
-                    items: page
-                        .items
-                        .into_iter()
-                        .map(|s| entry.finish_server(s))
-                        .collect(),
-                    next_cursor: page.next_cursor,
-                })
-            }
+            async move { page_of_servers(&entry, req, filter).await }
         },
     )
     .await?;

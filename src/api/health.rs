@@ -18,16 +18,22 @@ pub struct Health {
     pub providers: usize,
 }
 
+impl Health {
+    fn of(state: &AppState) -> Health {
+        Health {
+            status: "ok".into(),
+            providers: state.registry.all().count(),
+        }
+    }
+}
+
 /// Liveness: the process answers.
 #[utoipa::path(
     get, path = "/healthz", operation_id = "get_health", tag = "health",
     responses((status = 200, description = "The gateway is alive", body = Health))
 )]
 pub async fn get_health(State(state): State<AppState>) -> Json<Health> {
-    Json(Health {
-        status: "ok".into(),
-        providers: state.registry.all().count(),
-    })
+    Json(Health::of(&state))
 }
 
 /// Readiness: configuration loaded and providers set up (simulators started).
@@ -36,10 +42,9 @@ pub async fn get_health(State(state): State<AppState>) -> Json<Health> {
     responses((status = 200, description = "The gateway is ready to serve", body = Health))
 )]
 pub async fn get_readiness(State(state): State<AppState>) -> Json<Health> {
-    Json(Health {
-        status: "ok".into(),
-        providers: state.registry.all().count(),
-    })
+    // The registry (and every in-process simulator) is built before the listener opens, so a
+    // gateway that answers is ready.
+    Json(Health::of(&state))
 }
 
 /// Server-sent CloudEvents stream: not built yet, answers 501.

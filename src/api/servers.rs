@@ -12,7 +12,7 @@ use super::extract::{JsonBody, Path, Query};
 use super::pagination::{provider_next_cursor, provider_request};
 use super::problem::ApiError;
 use super::respond::{Outcome, outcome_response, provider, require, require_option, settle};
-use crate::driver::{DriverOp, ServerFilter};
+use crate::driver::{DriverError, DriverOp, ListRequest, Page, ServerFilter};
 use crate::model::{
     ActionAdmission, CreateServerRequest, Problem, ProblemCode, ResourceKind, Server, ServerAction,
     ServerList, ServerOperationResponse, ServerState,
@@ -63,23 +63,42 @@ pub async fn list_servers(
         params.limit,
         params.cursor.as_deref(),
     )?;
-    let filter = ServerFilter {
-        state: params.state,
-        name: params.name,
-    };
+    let page = page_of_servers(&entry, req, params.filter()).await?;
+    Ok(Json(ServerList {
+        items: page.items,
+        next_cursor: provider_next_cursor("servers", entry.id(), page.next_cursor),
+    }))
+}
+
+impl ListServersParams {
+    pub(super) fn filter(&self) -> ServerFilter {
+        ServerFilter {
+            state: self.state,
+            name: self.name.clone(),
+        }
+    }
+}
+
+/// One provider's page of servers, finished for the API.
+pub(super) async fn page_of_servers(
+    entry: &ProviderEntry,
+    req: ListRequest,
+    filter: ServerFilter,
+) -> Result<Page<Server>, DriverError> {
     let page = entry
         .call(DriverOp::ListServers, || {
             entry.driver().list_servers(&req, &filter)
         })
         .await?;
-    Ok(Json(ServerList {
-        items: page
-            .items
-            .into_iter()
-            .map(|s| entry.finish_server(s))
-            .collect(),
-        next_cursor: provider_next_cursor("servers", entry.id(), page.next_cursor),
-    }))
+    let items = page
+        .items
+        .into_iter()
+        .map(|s| entry.finish_server(s))
+        .collect();
+    Ok(Page {
+        items,
+        next_cursor: page.next_cursor,
+    })
 }
 
 /// Read one server.
