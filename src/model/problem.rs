@@ -80,7 +80,7 @@ impl ProblemCode {
             ProblemCode::NotFound => "Not found",
             ProblemCode::InvalidRequest => "Invalid request",
             ProblemCode::InvalidState => "Invalid state",
-            ProblemCode::Unsupported => "Unsupported by this provider",
+            ProblemCode::Unsupported => "Not supported",
             ProblemCode::Unauthorized => "Unauthorized",
             ProblemCode::Forbidden => "Forbidden",
             ProblemCode::RateLimited => "Rate limited",

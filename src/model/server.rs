@@ -152,11 +152,14 @@ pub enum ActionAdmission {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "web-1", "image_id": "9928", "size_id": "512MB"}))]
 pub struct CreateServerRequest {
-    /// Name of the new server.
+    /// Name of the new server (providers may limit it further: GoGrid to 20 characters).
+    #[schema(min_length = 1)]
     pub name: String,
     /// Image id from `GET /v1/providers/{provider}/images`.
+    #[schema(min_length = 1)]
     pub image_id: String,
     /// Size id from `GET /v1/providers/{provider}/sizes`.
+    #[schema(min_length = 1)]
     pub size_id: String,
     /// Region id from `GET /v1/providers/{provider}/regions`; the provider's default otherwise.
     #[serde(default)]

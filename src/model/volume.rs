@@ -67,8 +67,10 @@ pub struct Attachment {
 #[schema(example = json!({"name": "data-1", "size_gib": 10}))]
 pub struct CreateVolumeRequest {
     /// Name of the new volume.
+    #[schema(min_length = 1)]
     pub name: String,
     /// Size in GiB (at least 1).
+    #[schema(minimum = 1)]
     pub size_gib: u64,
     /// Availability zone, where the provider has zones.
     #[serde(default)]
@@ -84,6 +86,7 @@ pub struct CreateVolumeRequest {
 #[schema(example = json!({"server_id": "web-1"}))]
 pub struct AttachVolumeRequest {
     /// The server to attach the volume to.
+    #[schema(min_length = 1)]
     pub server_id: String,
     /// Device name on the server; the driver picks one when absent.
     #[serde(default)]
