@@ -126,6 +126,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         ));
     }
     let configs = load_providers(&args.providers).map_err(|e| e.to_string())?;
+    if configs.is_empty() {
+        tracing::warn!(dir = %args.providers.display(), "no provider files (*.toml) found: every provider route will answer 404");
+    }
     let registry = Registry::start(configs).await.map_err(|e| e.to_string())?;
     for p in registry.all() {
         let info = p.info();
