@@ -236,3 +236,61 @@ async fn docs_render_offline_and_document_is_served() {
     let config = config.text().await.unwrap_or_default();
     assert!(config.contains("/openapi.json"), "{config}");
 }
+
+/// A GoGrid endpoint served by `app` on a loopback port, as a provider file.
+async fn fake_gogrid(
+    id: &str,
+    app: axum::Router,
+) -> (cloudgw::config::ProviderConfig, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let text = format!(
+        "driver = \"gogrid\"\nendpoint = \"http://{addr}/api\"\napi_key = \"k\"\nshared_secret = \"s\"\ntimeout_secs = 1\n"
+    );
+    (provider_config(id, &text), server)
+}
+
+#[tokio::test]
+async fn provider_rate_limit_is_a_429_with_its_retry_after() {
+    let app = axum::Router::new().fallback(|| async {
+        (
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", "7")],
+            "slow down",
+        )
+    });
+    let (config, _server) = fake_gogrid("limited", app).await;
+    let gw = Gateway::start(vec![config]).await;
+    let answer = gw.get("/v1/providers/limited/servers").await;
+    answer.assert_problem(429, "rate_limited");
+    assert_eq!(answer.header("retry-after"), Some("7"));
+    assert_eq!(answer.body["retryable"], true);
+}
+
+#[tokio::test]
+async fn provider_that_never_answers_is_a_504() {
+    let app = axum::Router::new().fallback(|| async {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        "too late"
+    });
+    let (config, _server) = fake_gogrid("silent", app).await;
+    let gw = Gateway::start(vec![config]).await;
+    let answer = gw.get("/v1/providers/silent/sizes").await;
+    answer.assert_problem(504, "provider_timeout");
+    assert_eq!(answer.body["provider"], "silent");
+}
+
+#[tokio::test]
+async fn provider_answering_garbage_is_a_502() {
+    let app = axum::Router::new().fallback(|| async { "<html>not json</html>" });
+    let (config, _server) = fake_gogrid("garbled", app).await;
+    let gw = Gateway::start(vec![config]).await;
+    gw.get("/v1/providers/garbled/images")
+        .await
+        .assert_problem(502, "provider_unavailable");
+}
