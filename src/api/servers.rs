@@ -326,15 +326,9 @@ async fn answer(
 fn conflict(entry: &ProviderEntry, server: &Server, action: ServerAction) -> ApiError {
     let detail = format!(
         "cannot {} server {} in state {}",
-        serde_json::to_value(action)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        action.as_str(),
         server.id,
-        serde_json::to_value(server.state)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        server.state.as_str()
     );
     Problem::new(ProblemCode::InvalidState, 409, detail)
         .with_provider(entry.id())

@@ -136,6 +136,35 @@ impl ServerState {
     }
 }
 
+impl ServerState {
+    /// The wire name (`running`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerState::Pending => "pending",
+            ServerState::Running => "running",
+            ServerState::Stopping => "stopping",
+            ServerState::Stopped => "stopped",
+            ServerState::Rebooting => "rebooting",
+            ServerState::Terminating => "terminating",
+            ServerState::Terminated => "terminated",
+            ServerState::Error => "error",
+            ServerState::Unknown => "unknown",
+        }
+    }
+}
+
+impl ServerAction {
+    /// The wire name (`start`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerAction::Start => "start",
+            ServerAction::Stop => "stop",
+            ServerAction::Reboot => "reboot",
+            ServerAction::Delete => "delete",
+        }
+    }
+}
+
 /// The answer of [`ServerState::admits`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActionAdmission {
@@ -208,6 +237,36 @@ mod tests {
             ServerState::Stopped.admits(ServerAction::Reboot),
             ActionAdmission::Conflict
         );
+    }
+
+    #[test]
+    fn names_are_the_wire_names() {
+        use ServerState as S;
+        let states = [
+            S::Pending,
+            S::Running,
+            S::Stopping,
+            S::Stopped,
+            S::Rebooting,
+        ];
+        let more = [S::Terminating, S::Terminated, S::Error, S::Unknown];
+        for state in states.into_iter().chain(more) {
+            assert_eq!(
+                serde_json::to_value(state).ok(),
+                Some(serde_json::json!(state.as_str()))
+            );
+        }
+        for action in [
+            ServerAction::Start,
+            ServerAction::Stop,
+            ServerAction::Reboot,
+            ServerAction::Delete,
+        ] {
+            assert_eq!(
+                serde_json::to_value(action).ok(),
+                Some(serde_json::json!(action.as_str()))
+            );
+        }
     }
 
     #[test]

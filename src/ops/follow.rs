@@ -168,9 +168,7 @@ fn server_progress(state: ServerState, target: ServerState, in_grace: bool) -> O
         ServerState::Terminated | ServerState::Terminating => failed_state("server", "terminated"),
         // Right after an action a provider may still show the old settled state; only once the
         // grace period is over does settling elsewhere than asked mean failure.
-        s if s.is_settled() && !in_grace => {
-            failed_state("server", &format!("{s:?}").to_lowercase())
-        }
+        s if s.is_settled() && !in_grace => failed_state("server", s.as_str()),
         _ => Observation::InProgress,
     }
 }

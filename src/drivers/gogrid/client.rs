@@ -58,7 +58,7 @@ impl<T> Envelope<T> {
 }
 
 /// `sig`: lowercase hex MD5 of api_key + shared_secret + unix seconds.
-pub(crate) fn sign(api_key: &str, shared_secret: &str, unix_secs: u64) -> String {
+pub fn sign(api_key: &str, shared_secret: &str, unix_secs: u64) -> String {
     let mut md5 = Md5::new();
     md5.update(api_key.as_bytes());
     md5.update(shared_secret.as_bytes());

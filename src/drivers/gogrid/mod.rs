@@ -18,6 +18,7 @@ mod mapping;
 #[cfg(test)]
 mod tests;
 
+pub use client::sign as signature;
 pub use config::{GoGridConfig, GoGridSettings, SimulatorConfig};
 
 use std::future::Future;

@@ -43,7 +43,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 
-pub use auth::signature;
+/// The protocol's signature, shared with the driver.
+pub use crate::drivers::gogrid::signature;
 
 use error::SimError;
 use params::Params;

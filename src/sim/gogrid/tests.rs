@@ -27,7 +27,7 @@ fn auth_query() -> String {
         .unwrap_or(0);
     format!(
         "api_key={KEY}&sig={}&v=1.9",
-        auth::signature(KEY, SECRET, now)
+        crate::drivers::gogrid::signature(KEY, SECRET, now as u64)
     )
 }
 
