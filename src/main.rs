@@ -12,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 
 use cloudgw::api::{self, AppState};
 use cloudgw::config::load_providers;
+use cloudgw::events::Events;
 use cloudgw::ops::{FollowSettings, Operations};
 use cloudgw::registry::Registry;
 use cloudgw::sim;
@@ -63,6 +64,10 @@ struct ServeArgs {
     /// Seconds after which a followed operation is marked failed (provider_timeout).
     #[arg(long, env = "CLOUDGW_OPERATION_TIMEOUT", default_value_t = 900)]
     operation_timeout: u64,
+    /// Seconds one GET /v1/events stream lasts at most (and by default); clients reconnect with
+    /// Last-Event-ID.
+    #[arg(long, env = "CLOUDGW_EVENT_STREAM_MAX_SECS", default_value_t = 300)]
+    event_stream_max_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,7 +145,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     };
     let state = AppState {
         registry: Arc::new(registry),
-        ops: Operations::new(Arc::new(MemoryStore::new()), settings),
+        ops: Operations::new(Arc::new(MemoryStore::new()), settings).with_events(
+            Events::new().with_max_stream(Duration::from_secs(args.event_stream_max_secs)),
+        ),
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

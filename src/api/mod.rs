@@ -2,6 +2,7 @@
 
 mod aggregate;
 mod catalog;
+mod events;
 mod extract;
 mod health;
 mod idempotency;
@@ -21,7 +22,7 @@ pub use problem::{ApiError, PROBLEM_JSON};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
             idempotency::layer,
         ))
         .layer(middleware::from_fn(problems_only))
+        .layer(middleware::from_fn(record_metrics))
         .layer(CatchPanicLayer::custom(|_| {
             problem::problem_response(
                 &Problem::new(
@@ -80,6 +82,24 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Percent-encodes one path segment (ids may hold spaces, slashes, …).
 pub fn path_segment(raw: &str) -> String {
     utf8_percent_encode(raw, SEGMENT).to_string()
+}
+
+/// Counts and times every request by its route template (`unmatched` for unknown routes).
+async fn record_metrics(req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(req).await;
+    crate::metrics::record_http(
+        method.as_str(),
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }
 
 /// Turns error answers that are not problems yet (unknown routes, wrong methods, oversized

@@ -7,7 +7,9 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{AppState, aggregate, catalog, health, operations, providers, servers, volumes};
+use super::{
+    AppState, aggregate, catalog, events, health, operations, providers, servers, volumes,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -57,7 +59,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(aggregate::list_all_images))
         .routes(routes!(aggregate::list_all_volumes))
         .routes(routes!(operations::get_operation))
-        .routes(routes!(health::stream_events))
+        .routes(routes!(events::stream_events))
         .routes(routes!(health::get_health))
         .routes(routes!(health::get_readiness))
         .routes(routes!(health::get_metrics))
@@ -113,7 +115,8 @@ fn problem_statuses(operation_id: &str) -> &'static [u16] {
             &[400, 404, 409, 422, 429, 500, 501, 502, 503, 504]
         }
         "delete_server" | "delete_volume" => &[400, 404, 409, 429, 500, 501, 502, 503, 504],
-        "stream_events" | "get_metrics" => &[501],
+        "stream_events" => &[400, 404, 500],
+        "get_metrics" => &[500],
         _ => &[400, 404, 500],
     }
 }
