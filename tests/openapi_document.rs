@@ -108,12 +108,9 @@ fn is_described(schema: &Value) -> bool {
             .is_some_and(|d| !d.trim().is_empty())
     };
     has(schema)
-        || schema["oneOf"].as_array().is_some_and(|branches| {
-            branches
-                .iter()
-                .filter(|b| b["type"] != "null")
-                .all(|b| has(b))
-        })
+        || schema["oneOf"]
+            .as_array()
+            .is_some_and(|branches| branches.iter().filter(|b| b["type"] != "null").all(has))
 }
 
 #[test]
@@ -248,4 +245,52 @@ fn state_enums_are_listed() {
     let statuses = &doc["components"]["schemas"]["OperationStatus"]["enum"];
     let expected = ["pending", "running", "succeeded", "failed"];
     assert_eq!(statuses, &serde_json::json!(expected));
+}
+
+#[test]
+fn committed_3_0_document_matches_the_code() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi-3.0.json");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    let expected =
+        serde_json::to_string_pretty(&cloudgw::api::openapi_3_0()).unwrap_or_default() + "\n";
+    assert!(
+        committed == expected,
+        "openapi/openapi-3.0.json is stale: regenerate it with `cargo run -- openapi --spec-version 3.0 --output openapi/openapi-3.0.json`"
+    );
+}
+
+/// Every place of the 3.0 document holds only 3.0 forms: no type lists, no null type.
+#[test]
+fn document_3_0_has_no_3_1_forms() {
+    fn walk(value: &Value, at: &str) {
+        match value {
+            Value::Object(object) => {
+                assert!(
+                    !object.get("type").is_some_and(Value::is_array),
+                    "{at}: type list"
+                );
+                assert!(
+                    object.get("type") != Some(&Value::from("null")),
+                    "{at}: null type"
+                );
+                for key in ["propertyNames", "prefixItems", "const", "$schema"] {
+                    assert!(!object.contains_key(key), "{at}: {key}");
+                }
+                for (key, child) in object {
+                    walk(child, &format!("{at}/{key}"));
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, at)),
+            _ => {}
+        }
+    }
+    let doc = cloudgw::api::openapi_3_0();
+    assert_eq!(doc["openapi"], "3.0.3");
+    assert!(doc["info"]["license"].get("identifier").is_none());
+    walk(&doc, "#");
+    let original = generated();
+    assert_eq!(
+        doc["paths"].as_object().map(|p| p.len()),
+        original["paths"].as_object().map(|p| p.len())
+    );
 }

@@ -7,6 +7,7 @@ mod extract;
 mod health;
 mod idempotency;
 mod openapi;
+mod openapi30;
 mod operations;
 mod pagination;
 mod prefer;
@@ -16,7 +17,7 @@ mod respond;
 mod servers;
 mod volumes;
 
-pub use openapi::openapi;
+pub use openapi::{openapi, openapi_3_0};
 pub use problem::{ApiError, PROBLEM_JSON};
 
 use std::sync::Arc;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
                 None,
             )
         }))
+        .layer(middleware::from_fn(negotiate_problems))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -82,6 +84,13 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Percent-encodes one path segment (ids may hold spaces, slashes, …).
 pub fn path_segment(raw: &str) -> String {
     utf8_percent_encode(raw, SEGMENT).to_string()
+}
+
+/// Sends problems as plain JSON to clients that accept only that (see
+/// [`problem::wants_plain_json`]); outermost, so stored and replayed answers are labelled too.
+async fn negotiate_problems(req: Request, next: Next) -> Response {
+    let accept = req.headers().get(header::ACCEPT).cloned();
+    problem::negotiate(accept.as_ref(), next.run(req).await)
 }
 
 /// Counts and times every request by its route template (`unmatched` for unknown routes).

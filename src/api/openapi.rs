@@ -33,7 +33,7 @@ use super::{
         (name = "events", description = "Change events"),
         (name = "health", description = "Liveness, readiness, metrics"),
     ),
-    components(schemas(crate::model::Problem))
+    components(schemas(crate::model::Problem, crate::model::CloudEvent, crate::model::EventType))
 )]
 struct ApiDoc;
 
@@ -71,6 +71,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     finish(doc)
 }
 
+/// The same document as OpenAPI 3.0.3 (for generators that read only 3.0; see
+/// [`super::openapi30`]).
+pub fn openapi_3_0() -> serde_json::Value {
+    let text = openapi().to_json().unwrap_or_default();
+    let doc = serde_json::from_str(&text).unwrap_or_default();
+    super::openapi30::downgrade(doc)
+}
+
 /// Adds the problem answers to every operation.
 pub(super) fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     for item in doc.paths.paths.values_mut() {
@@ -87,12 +95,16 @@ pub(super) fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Open
 fn add_problems(op: &mut Operation) {
     let id = op.operation_id.clone().unwrap_or_default();
     for status in problem_statuses(&id) {
-        let content = ContentBuilder::new()
-            .schema(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))
-            .build();
+        let content = || {
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))
+                .build()
+        };
+        // The same problem, labelled plain JSON for clients that accept only that.
         let response = ResponseBuilder::new()
             .description(problem_description(*status))
-            .content(super::PROBLEM_JSON, content)
+            .content(super::PROBLEM_JSON, content())
+            .content(super::problem::PLAIN_JSON, content())
             .build();
         op.responses
             .responses
