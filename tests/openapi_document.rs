@@ -273,7 +273,14 @@ fn document_3_0_has_no_3_1_forms() {
                     object.get("type") != Some(&Value::from("null")),
                     "{at}: null type"
                 );
-                for key in ["propertyNames", "prefixItems", "const", "$schema"] {
+                for key in [
+                    "propertyNames",
+                    "prefixItems",
+                    "const",
+                    "$schema",
+                    "contentMediaType",
+                    "contentSchema",
+                ] {
                     assert!(!object.contains_key(key), "{at}: {key}");
                 }
                 for (key, child) in object {

@@ -17,7 +17,7 @@ use super::extract::Query;
 use super::problem::ApiError;
 use super::respond::provider;
 use crate::events::{Events, Sequenced};
-use crate::model::{CloudEvent, EventType, Problem};
+use crate::model::{CloudEvent, EventType, Problem, ServerSentEvent};
 
 /// The longest stream a client may ask for; the operator's limit may be shorter.
 const MAX_TIMEOUT_SECS: u64 = 3600;
@@ -53,7 +53,7 @@ pub struct EventParams {
         ("Last-Event-ID" = Option<String>, Header, nullable = false, pattern = "^[0-9a-f]+-[0-9]+$",
             description = "The `id` of the last event received: the events after it are sent first"),
     ),
-    responses((status = 200, content_type = "text/event-stream", body = String,
+    responses((status = 200, content_type = "text/event-stream", body = ServerSentEvent,
         description = "Server-sent events until `timeout`; each event's `data` is one `CloudEvent` as JSON"))
 )]
 pub async fn stream_events(

@@ -33,7 +33,7 @@ use super::{
         (name = "events", description = "Change events"),
         (name = "health", description = "Liveness, readiness, metrics"),
     ),
-    components(schemas(crate::model::Problem, crate::model::CloudEvent, crate::model::EventType))
+    components(schemas(crate::model::Problem, crate::model::CloudEvent, crate::model::EventType, crate::model::ServerSentEvent))
 )]
 struct ApiDoc;
 

@@ -5,7 +5,9 @@
 //! - `type: [T, "null"]` becomes `type: T, nullable: true`;
 //! - `oneOf: [X, {type: null}]` becomes `X` with `nullable: true` (a `$ref` X as
 //!   `allOf: [X]`, since 3.0 ignores siblings of `$ref`);
-//! - `info.license.identifier` (3.1 only) is dropped.
+//! - `info.license.identifier` (3.1 only) is dropped;
+//! - `contentMediaType` / `contentSchema` (JSON Schema 2020-12, describing the JSON inside a
+//!   server-sent event's `data` string) are dropped; the description still says it.
 //!
 //! Anything else 3.1-only that appears later fails the test that parses the result as 3.0.
 
@@ -24,6 +26,8 @@ pub fn downgrade(mut doc: Value) -> Value {
 fn rewrite(value: &mut Value) {
     match value {
         Value::Object(object) => {
+            object.remove("contentMediaType");
+            object.remove("contentSchema");
             nullable_type(object);
             nullable_one_of(object);
             for child in object.values_mut() {

@@ -79,3 +79,46 @@ impl CloudEvent {
         format!("/v1/providers/{}", crate::api::path_segment(provider))
     }
 }
+
+/// The OpenAPI schema of one event of the `GET /v1/events` stream (`text/event-stream`):
+/// its `id`, and its `data` holding one [`CloudEvent`] as JSON.
+pub struct ServerSentEvent;
+
+impl utoipa::PartialSchema for ServerSentEvent {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{Ref, RefOr};
+        let text = |description: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(description))
+        };
+        ObjectBuilder::new()
+            .description(Some(
+                "One server-sent event of the `GET /v1/events` stream: its `id` and its `data`, a \
+                 CloudEvent as JSON.",
+            ))
+            .property(
+                "id",
+                text(
+                    "The event's position in the stream (`<stream>-<n>`): send it back as \
+                      `Last-Event-ID` to resume after it.",
+                ),
+            )
+            .property(
+                "event",
+                text("The SSE event name: the default, `message`, for every event."),
+            )
+            .property(
+                "data",
+                text("One `CloudEvent`, as JSON.")
+                    .content_media_type("application/json")
+                    .content_schema(Some(RefOr::Ref(Ref::from_schema_name("CloudEvent")))),
+            )
+            .required("id")
+            .required("data")
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ServerSentEvent {}

@@ -15,7 +15,7 @@ mod server;
 mod size;
 mod volume;
 
-pub use event::{CloudEvent, EventType};
+pub use event::{CloudEvent, EventType, ServerSentEvent};
 pub use image::Image;
 pub use list::{
     AggregateError, ImageAggregateList, ImageList, ProviderList, RegionList, ServerAggregateList,
