@@ -13,7 +13,7 @@ mod served;
 use std::process::Command;
 
 use serde_json::Value;
-use served::{Served, repo, venv_tool};
+use served::{Served, repo, run, venv_tool};
 
 const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
                       response_schema_conformance,negative_data_rejection";
@@ -115,27 +115,22 @@ fn schemathesis_finds_no_failures_over_every_operation() {
     let gateway = Served::start(&["--event-stream-max-secs", "1"]);
     let report = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let har_path = report.path().join("exchanges.har");
-    let output = Command::new(venv_tool("schemathesis"))
-        .arg("--config-file")
-        .arg(repo().join("tests/schemathesis.toml"))
-        .arg("run")
-        .arg(repo().join("openapi/openapi.json"))
-        .args(["--url", &gateway.base])
-        .args(["--checks", CHECKS])
-        .args(["--seed", SEED, "--max-examples", MAX_EXAMPLES])
-        .args(["--request-timeout", "10", "--report", "har"])
-        .arg("--report-har-path")
-        .arg(&har_path)
-        .env("NO_COLOR", "1")
-        .current_dir(report.path())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run schemathesis: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+    let text = run(
+        "schemathesis",
+        Command::new(venv_tool("schemathesis"))
+            .arg("--config-file")
+            .arg(repo().join("tests/schemathesis.toml"))
+            .arg("run")
+            .arg(repo().join("openapi/openapi.json"))
+            .args(["--url", &gateway.base])
+            .args(["--checks", CHECKS])
+            .args(["--seed", SEED, "--max-examples", MAX_EXAMPLES])
+            .args(["--request-timeout", "10", "--report", "har"])
+            .arg("--report-har-path")
+            .arg(&har_path)
+            .env("NO_COLOR", "1")
+            .current_dir(report.path()),
     );
-    assert!(output.status.success(), "schemathesis failed:\n{text}");
     let operations = serde_json::from_str::<Value>(
         &std::fs::read_to_string(repo().join("openapi/openapi.json")).unwrap_or_default(),
     )

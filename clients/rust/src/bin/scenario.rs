@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 
 use cloudgw_client::prelude::*;
 use cloudgw_client::types::{
-    CreateServerRequest, Operation, OperationStatus, ProblemCode, ServerState,
+    CreateServerRequest, Operation, OperationStatus, Problem, ProblemCode, ServerOperationResponse,
+    ServerState,
 };
-use cloudgw_client::{Client, Error};
+use cloudgw_client::{Client, Error, ResponseValue};
 
 type Outcome<T> = Result<T, String>;
 
@@ -75,6 +76,22 @@ async fn expect_state(
     }
 }
 
+/// Follows a power action's operation and checks the server's new state.
+async fn settle(
+    client: &Client,
+    provider: &str,
+    id: &str,
+    action: &str,
+    answer: Result<ResponseValue<ServerOperationResponse>, Error<Problem>>,
+    state: ServerState,
+) -> Outcome<()> {
+    let answer = answer.map_err(describe(action))?.into_inner();
+    follow(client, answer.operation).await?;
+    expect_state(client, provider, id, state).await?;
+    println!("{action}: server {id} is {state:?}");
+    Ok(())
+}
+
 async fn scenario(base: &str) -> Outcome<()> {
     let client = Client::new(base);
 
@@ -135,29 +152,26 @@ async fn scenario(base: &str) -> Outcome<()> {
     expect_state(&client, p, &id, ServerState::Running).await?;
     println!("created: server {id} is running");
 
-    let stopped = client
-        .stop_server()
-        .provider(p)
-        .id(&id)
-        .send()
-        .await
-        .map_err(describe("stop_server"))?
-        .into_inner();
-    follow(&client, stopped.operation).await?;
-    expect_state(&client, p, &id, ServerState::Stopped).await?;
-    println!("stop_server: server {id} is stopped");
-
-    let started = client
-        .start_server()
-        .provider(p)
-        .id(&id)
-        .send()
-        .await
-        .map_err(describe("start_server"))?
-        .into_inner();
-    follow(&client, started.operation).await?;
-    expect_state(&client, p, &id, ServerState::Running).await?;
-    println!("start_server: server {id} is running");
+    let stopped = client.stop_server().provider(p).id(&id).send().await;
+    settle(
+        &client,
+        p,
+        &id,
+        "stop_server",
+        stopped,
+        ServerState::Stopped,
+    )
+    .await?;
+    let started = client.start_server().provider(p).id(&id).send().await;
+    settle(
+        &client,
+        p,
+        &id,
+        "start_server",
+        started,
+        ServerState::Running,
+    )
+    .await?;
 
     let deleted = client
         .delete_server()
