@@ -11,6 +11,8 @@ pub mod api;
 pub mod config;
 pub mod driver;
 pub mod drivers;
+pub mod events;
+pub mod metrics;
 pub mod model;
 pub mod ops;
 pub mod registry;

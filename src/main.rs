@@ -12,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 
 use cloudgw::api::{self, AppState};
 use cloudgw::config::load_providers;
+use cloudgw::events::Events;
 use cloudgw::ops::{FollowSettings, Operations};
 use cloudgw::registry::Registry;
 use cloudgw::sim;
@@ -37,6 +38,10 @@ enum Command {
         /// Write it to this file instead of standard output.
         #[arg(long, env = "CLOUDGW_OUTPUT")]
         output: Option<PathBuf>,
+        /// OpenAPI version: 3.1 (the reference document) or 3.0 (the same API translated for
+        /// generators that read only 3.0, such as progenitor).
+        #[arg(long, env = "CLOUDGW_SPEC_VERSION", default_value = "3.1")]
+        spec_version: SpecVersion,
     },
     /// Validate the provider files; exits non-zero naming file, line and field of each problem.
     Check {
@@ -51,6 +56,17 @@ enum Command {
     },
 }
 
+/// The OpenAPI version `cloudgw openapi` prints.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SpecVersion {
+    /// OpenAPI 3.1.0, what /openapi.json serves.
+    #[value(name = "3.1")]
+    V3_1,
+    /// OpenAPI 3.0.3.
+    #[value(name = "3.0")]
+    V3_0,
+}
+
 #[derive(Debug, clap::Args)]
 struct ServeArgs {
     /// Address to listen on. Only loopback addresses are allowed until API tokens are
@@ -63,6 +79,10 @@ struct ServeArgs {
     /// Seconds after which a followed operation is marked failed (provider_timeout).
     #[arg(long, env = "CLOUDGW_OPERATION_TIMEOUT", default_value_t = 900)]
     operation_timeout: u64,
+    /// Seconds one GET /v1/events stream lasts at most (and by default); clients reconnect with
+    /// Last-Event-ID.
+    #[arg(long, env = "CLOUDGW_EVENT_STREAM_MAX_SECS", default_value_t = 300)]
+    event_stream_max_secs: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,7 +123,10 @@ async fn main() -> ExitCode {
         .init();
     let result = match Cli::parse().command {
         Command::Serve(args) => serve(args).await,
-        Command::Openapi { output } => print_openapi(output),
+        Command::Openapi {
+            output,
+            spec_version,
+        } => print_openapi(output, spec_version),
         Command::Check { providers } => check(&providers),
         Command::Simulate {
             cloud: SimulateCommand::Gogrid(args),
@@ -140,7 +163,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     };
     let state = AppState {
         registry: Arc::new(registry),
-        ops: Operations::new(Arc::new(MemoryStore::new()), settings),
+        ops: Operations::new(Arc::new(MemoryStore::new()), settings).with_events(
+            Events::new().with_max_stream(Duration::from_secs(args.event_stream_max_secs)),
+        ),
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -155,8 +180,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-fn print_openapi(output: Option<PathBuf>) -> Result<(), String> {
-    let text = api::openapi().to_pretty_json().map_err(|e| e.to_string())? + "\n";
+fn print_openapi(output: Option<PathBuf>, version: SpecVersion) -> Result<(), String> {
+    let text = match version {
+        SpecVersion::V3_1 => api::openapi().to_pretty_json(),
+        SpecVersion::V3_0 => serde_json::to_string_pretty(&api::openapi_3_0()),
+    }
+    .map_err(|e| e.to_string())?
+        + "\n";
     match output {
         Some(path) => {
             std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))

@@ -100,7 +100,7 @@ impl ProviderEntry {
     /// Runs one driver call: answers `unsupported` without calling when the capability is
     /// false, retries reads that failed temporarily (never mutations: a create retried without
     /// the provider's own idempotency could make two servers), labels errors with this provider
-    /// and `op`, and records health.
+    /// and `op`, and records health and metrics.
     pub async fn call<T, F, Fut>(&self, op: DriverOp, call: F) -> DriverResult<T>
     where
         F: FnMut() -> Fut,
@@ -111,11 +111,23 @@ impl ProviderEntry {
                 .with_provider(&self.id)
                 .with_operation(op));
         }
+        let started = std::time::Instant::now();
         let result = if op.is_read() {
             self.retrying(op, call).await
         } else {
             once(call).await
         };
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(e) => e.to_problem().code.as_str(),
+        };
+        crate::metrics::record_driver_call(
+            &self.id,
+            self.driver_name,
+            op.name(),
+            outcome,
+            started.elapsed(),
+        );
         let health = match &result {
             Err(e) if reaches_provider_failed(e.kind()) => HEALTH_UNAVAILABLE,
             _ => HEALTH_OK,

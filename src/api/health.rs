@@ -1,18 +1,18 @@
-//! Liveness, readiness, and the parts of the design not built yet (answered honestly as 501).
+//! Liveness, readiness and metrics.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::problem::ApiError;
-use crate::model::{Problem, ProblemCode};
 
-/// Health answer.
+/// Health answer of `/healthz` and `/readyz`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`.
+    /// Always `ok`: a gateway that answers is alive and ready.
     pub status: String,
     /// How many providers are configured.
     pub providers: usize,
@@ -47,35 +47,18 @@ pub async fn get_readiness(State(state): State<AppState>) -> Json<Health> {
     Json(Health::of(&state))
 }
 
-/// Server-sent CloudEvents stream: not built yet, answers 501.
+/// Prometheus metrics.
+///
+/// HTTP requests per route (count and latency) and driver calls per provider (count and
+/// latency by outcome), in the Prometheus text format.
 #[utoipa::path(
-    get,
-    path = "/v1/events",
-    operation_id = "stream_events",
-    tag = "events",
-    responses()
+    get, path = "/metrics", operation_id = "get_metrics", tag = "health",
+    responses((status = 200, content_type = "text/plain; version=0.0.4; charset=utf-8", body = String,
+        description = "The metrics in the Prometheus text format (version 0.0.4)"))
 )]
-pub async fn stream_events() -> Result<Json<()>, ApiError> {
-    Err(not_built("the event stream (/v1/events)"))
-}
-
-/// Prometheus metrics: not built yet, answers 501.
-#[utoipa::path(
-    get,
-    path = "/metrics",
-    operation_id = "get_metrics",
-    tag = "health",
-    responses()
-)]
-pub async fn get_metrics() -> Result<Json<()>, ApiError> {
-    Err(not_built("metrics (/metrics)"))
-}
-
-fn not_built(what: &str) -> ApiError {
-    Problem::new(
-        ProblemCode::Unsupported,
-        501,
-        format!("{what} is not built in this version of cloudgw"),
+pub async fn get_metrics() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, crate::metrics::TEXT_FORMAT)],
+        crate::metrics::render(),
     )
-    .into()
 }

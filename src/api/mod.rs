@@ -2,10 +2,12 @@
 
 mod aggregate;
 mod catalog;
+mod events;
 mod extract;
 mod health;
 mod idempotency;
 mod openapi;
+mod openapi30;
 mod operations;
 mod pagination;
 mod prefer;
@@ -15,13 +17,13 @@ mod respond;
 mod servers;
 mod volumes;
 
-pub use openapi::openapi;
+pub use openapi::{openapi, openapi_3_0};
 pub use problem::{ApiError, PROBLEM_JSON};
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{MatchedPath, Request};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -55,6 +57,7 @@ pub fn router(state: AppState) -> Router {
             idempotency::layer,
         ))
         .layer(middleware::from_fn(problems_only))
+        .layer(middleware::from_fn(record_metrics))
         .layer(CatchPanicLayer::custom(|_| {
             problem::problem_response(
                 &Problem::new(
@@ -65,6 +68,7 @@ pub fn router(state: AppState) -> Router {
                 None,
             )
         }))
+        .layer(middleware::from_fn(negotiate_problems))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -80,6 +84,31 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Percent-encodes one path segment (ids may hold spaces, slashes, …).
 pub fn path_segment(raw: &str) -> String {
     utf8_percent_encode(raw, SEGMENT).to_string()
+}
+
+/// Sends problems as plain JSON to clients that accept only that (see
+/// [`problem::wants_plain_json`]); outermost, so stored and replayed answers are labelled too.
+async fn negotiate_problems(req: Request, next: Next) -> Response {
+    let accept = req.headers().get(header::ACCEPT).cloned();
+    problem::negotiate(accept.as_ref(), next.run(req).await)
+}
+
+/// Counts and times every request by its route template (`unmatched` for unknown routes).
+async fn record_metrics(req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(req).await;
+    crate::metrics::record_http(
+        method.as_str(),
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }
 
 /// Turns error answers that are not problems yet (unknown routes, wrong methods, oversized

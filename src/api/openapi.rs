@@ -7,7 +7,9 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{AppState, aggregate, catalog, health, operations, providers, servers, volumes};
+use super::{
+    AppState, aggregate, catalog, events, health, operations, providers, servers, volumes,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,7 +33,7 @@ use super::{AppState, aggregate, catalog, health, operations, providers, servers
         (name = "events", description = "Change events"),
         (name = "health", description = "Liveness, readiness, metrics"),
     ),
-    components(schemas(crate::model::Problem))
+    components(schemas(crate::model::Problem, crate::model::CloudEvent, crate::model::EventType, crate::model::ServerSentEvent))
 )]
 struct ApiDoc;
 
@@ -57,7 +59,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(aggregate::list_all_images))
         .routes(routes!(aggregate::list_all_volumes))
         .routes(routes!(operations::get_operation))
-        .routes(routes!(health::stream_events))
+        .routes(routes!(events::stream_events))
         .routes(routes!(health::get_health))
         .routes(routes!(health::get_readiness))
         .routes(routes!(health::get_metrics))
@@ -67,6 +69,14 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, doc) = routes().split_for_parts();
     finish(doc)
+}
+
+/// The same document as OpenAPI 3.0.3 (for generators that read only 3.0; see
+/// [`super::openapi30`]).
+pub fn openapi_3_0() -> serde_json::Value {
+    let text = openapi().to_json().unwrap_or_default();
+    let doc = serde_json::from_str(&text).unwrap_or_default();
+    super::openapi30::downgrade(doc)
 }
 
 /// Adds the problem answers to every operation.
@@ -85,12 +95,16 @@ pub(super) fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Open
 fn add_problems(op: &mut Operation) {
     let id = op.operation_id.clone().unwrap_or_default();
     for status in problem_statuses(&id) {
-        let content = ContentBuilder::new()
-            .schema(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))
-            .build();
+        let content = || {
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))
+                .build()
+        };
+        // The same problem, labelled plain JSON for clients that accept only that.
         let response = ResponseBuilder::new()
             .description(problem_description(*status))
-            .content(super::PROBLEM_JSON, content)
+            .content(super::PROBLEM_JSON, content())
+            .content(super::problem::PLAIN_JSON, content())
             .build();
         op.responses
             .responses
@@ -113,7 +127,8 @@ fn problem_statuses(operation_id: &str) -> &'static [u16] {
             &[400, 404, 409, 422, 429, 500, 501, 502, 503, 504]
         }
         "delete_server" | "delete_volume" => &[400, 404, 409, 429, 500, 501, 502, 503, 504],
-        "stream_events" | "get_metrics" => &[501],
+        "stream_events" => &[400, 404, 500],
+        "get_metrics" => &[500],
         _ => &[400, 404, 500],
     }
 }

@@ -120,10 +120,11 @@ pub async fn get_server(
     post, path = "/v1/providers/{provider}/servers", operation_id = "create_server", tag = "servers",
     params(
         ("provider" = String, Path, description = "Provider id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key: the same key and body answer the first answer again"),
-        ("Prefer" = Option<String>, Header, description = "`wait=N`: wait up to N seconds (max 120) for the server to run"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Repeat-safe key: the same key and body answer the first answer again"),
+        ("Prefer" = Option<String>, Header, nullable = false, description = "`wait=N`: wait up to N seconds (max 120) for the server to run"),
     ),
-    request_body = CreateServerRequest,
+    request_body(content = CreateServerRequest, description = "The new server",
+        example = json!({"name": "web-1", "image_id": "9928", "size_id": "512MB"})),
     responses(
         (status = 202, description = "Accepted; follow the operation at `Location`", body = ServerOperationResponse,
             headers(("Location" = String, description = "The operation"))),
@@ -161,7 +162,7 @@ pub async fn create_server(
 /// Power a server on.
 #[utoipa::path(
     post, path = "/v1/providers/{provider}/servers/{id}/start", operation_id = "start_server", tag = "servers",
-    params(ServerPath, ("Prefer" = Option<String>, Header, description = "`wait=N`: wait up to N seconds (max 120)")),
+    params(ServerPath, ("Prefer" = Option<String>, Header, nullable = false, description = "`wait=N`: wait up to N seconds (max 120)")),
     responses(
         (status = 202, description = "Accepted; follow the operation at `Location`", body = ServerOperationResponse,
             headers(("Location" = String, description = "The operation"))),
@@ -179,7 +180,7 @@ pub async fn start_server(
 /// Power a server off.
 #[utoipa::path(
     post, path = "/v1/providers/{provider}/servers/{id}/stop", operation_id = "stop_server", tag = "servers",
-    params(ServerPath, ("Prefer" = Option<String>, Header, description = "`wait=N`: wait up to N seconds (max 120)")),
+    params(ServerPath, ("Prefer" = Option<String>, Header, nullable = false, description = "`wait=N`: wait up to N seconds (max 120)")),
     responses(
         (status = 202, description = "Accepted; follow the operation at `Location`", body = ServerOperationResponse,
             headers(("Location" = String, description = "The operation"))),
@@ -197,7 +198,7 @@ pub async fn stop_server(
 /// Restart a server.
 #[utoipa::path(
     post, path = "/v1/providers/{provider}/servers/{id}/reboot", operation_id = "reboot_server", tag = "servers",
-    params(ServerPath, ("Prefer" = Option<String>, Header, description = "`wait=N`: wait up to N seconds (max 120)")),
+    params(ServerPath, ("Prefer" = Option<String>, Header, nullable = false, description = "`wait=N`: wait up to N seconds (max 120)")),
     responses(
         (status = 202, description = "Accepted; follow the operation at `Location`", body = ServerOperationResponse,
             headers(("Location" = String, description = "The operation"))),
@@ -215,7 +216,7 @@ pub async fn reboot_server(
 /// Terminate a server.
 #[utoipa::path(
     delete, path = "/v1/providers/{provider}/servers/{id}", operation_id = "delete_server", tag = "servers",
-    params(ServerPath, ("Prefer" = Option<String>, Header, description = "`wait=N`: wait up to N seconds (max 120)")),
+    params(ServerPath, ("Prefer" = Option<String>, Header, nullable = false, description = "`wait=N`: wait up to N seconds (max 120)")),
     responses(
         (status = 202, description = "Accepted; follow the operation at `Location`", body = ServerOperationResponse,
             headers(("Location" = String, description = "The operation"))),

@@ -84,10 +84,11 @@ pub async fn get_volume(
     post, path = "/v1/providers/{provider}/volumes", operation_id = "create_volume", tag = "volumes",
     params(
         ("provider" = String, Path, description = "Provider id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe key: the same key and body answer the first answer again"),
-        ("Prefer" = Option<String>, Header, description = "`wait=N`: wait up to N seconds (max 120)"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Repeat-safe key: the same key and body answer the first answer again"),
+        ("Prefer" = Option<String>, Header, nullable = false, description = "`wait=N`: wait up to N seconds (max 120)"),
     ),
-    request_body = CreateVolumeRequest,
+    request_body(content = CreateVolumeRequest, description = "The new volume",
+        example = json!({"name": "data-1", "size_gib": 10})),
     responses(
         (status = 202, description = "Accepted; follow the operation at `Location`", body = VolumeOperationResponse,
             headers(("Location" = String, description = "The operation"))),
@@ -132,7 +133,7 @@ pub async fn create_volume(
 /// Delete a volume.
 #[utoipa::path(
     delete, path = "/v1/providers/{provider}/volumes/{id}", operation_id = "delete_volume", tag = "volumes",
-    params(VolumePath, ("Prefer" = Option<String>, Header, description = "`wait=N`: wait up to N seconds (max 120)")),
+    params(VolumePath, ("Prefer" = Option<String>, Header, nullable = false, description = "`wait=N`: wait up to N seconds (max 120)")),
     responses(
         (status = 202, description = "Accepted; follow the operation at `Location`", body = VolumeOperationResponse,
             headers(("Location" = String, description = "The operation"))),
@@ -166,8 +167,9 @@ pub async fn delete_volume(
 /// Attach a volume to a server.
 #[utoipa::path(
     post, path = "/v1/providers/{provider}/volumes/{id}/attach", operation_id = "attach_volume", tag = "volumes",
-    params(VolumePath, ("Prefer" = Option<String>, Header, description = "`wait=N`: wait up to N seconds (max 120)")),
-    request_body = AttachVolumeRequest,
+    params(VolumePath, ("Prefer" = Option<String>, Header, nullable = false, description = "`wait=N`: wait up to N seconds (max 120)")),
+    request_body(content = AttachVolumeRequest, description = "The server to attach to",
+        example = json!({"server_id": "web-1", "device": "/dev/xvdf"})),
     responses(
         (status = 202, description = "Accepted; follow the operation at `Location`", body = VolumeOperationResponse,
             headers(("Location" = String, description = "The operation"))),
@@ -206,7 +208,7 @@ pub async fn attach_volume(
 /// Detach a volume from its server.
 #[utoipa::path(
     post, path = "/v1/providers/{provider}/volumes/{id}/detach", operation_id = "detach_volume", tag = "volumes",
-    params(VolumePath, ("Prefer" = Option<String>, Header, description = "`wait=N`: wait up to N seconds (max 120)")),
+    params(VolumePath, ("Prefer" = Option<String>, Header, nullable = false, description = "`wait=N`: wait up to N seconds (max 120)")),
     responses(
         (status = 202, description = "Accepted; follow the operation at `Location`", body = VolumeOperationResponse,
             headers(("Location" = String, description = "The operation"))),

@@ -4,6 +4,7 @@
 //! and `extra` (provider-specific fields with no unified home). Field names
 //! are snake_case on the wire.
 
+mod event;
 mod image;
 mod list;
 mod operation;
@@ -14,6 +15,7 @@ mod server;
 mod size;
 mod volume;
 
+pub use event::{CloudEvent, EventType, ServerSentEvent};
 pub use image::Image;
 pub use list::{
     AggregateError, ImageAggregateList, ImageList, ProviderList, RegionList, ServerAggregateList,
@@ -35,3 +37,22 @@ pub type Extra = serde_json::Map<String, serde_json::Value>;
 
 /// Resource tags: key → value.
 pub type Tags = std::collections::BTreeMap<String, String>;
+
+/// The OpenAPI schema of [`Tags`], under the name `Tags` (a type alias has no schema of its own).
+pub struct TagsSchema;
+
+impl utoipa::PartialSchema for TagsSchema {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .description(Some("Resource tags: key → value."))
+            .additional_properties(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TagsSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Tags".into()
+    }
+}

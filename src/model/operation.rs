@@ -89,6 +89,16 @@ pub enum ResourceKind {
     Volume,
 }
 
+impl ResourceKind {
+    /// The API collection of this kind of resource (`servers`, `volumes`).
+    pub fn collection(self) -> &'static str {
+        match self {
+            ResourceKind::Server => "servers",
+            ResourceKind::Volume => "volumes",
+        }
+    }
+}
+
 /// Answer to a server create, action or delete: the operation and the server as last seen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ServerOperationResponse {

@@ -33,6 +33,7 @@ pub struct Server {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub created_at: Option<OffsetDateTime>,
     /// Tags (key → value); empty where the provider has no tags.
+    #[schema(value_type = super::TagsSchema)]
     pub tags: Tags,
     /// The actions valid in the current state that this provider supports.
     pub actions: Vec<ServerAction>,
@@ -179,7 +180,6 @@ pub enum ActionAdmission {
 /// Body of `POST /v1/providers/{provider}/servers`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "web-1", "image_id": "9928", "size_id": "512MB"}))]
 pub struct CreateServerRequest {
     /// Name of the new server (providers may limit it further: GoGrid to 20 characters).
     #[schema(min_length = 1)]
@@ -204,6 +204,7 @@ pub struct CreateServerRequest {
     pub user_data: Option<String>,
     /// Tags to set at creation time.
     #[serde(default)]
+    #[schema(value_type = Option<super::TagsSchema>)]
     pub tags: Option<super::Tags>,
 }
 

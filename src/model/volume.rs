@@ -26,6 +26,7 @@ pub struct Volume {
     #[schema(value_type = Option<String>, format = DateTime)]
     pub created_at: Option<OffsetDateTime>,
     /// Tags (key → value).
+    #[schema(value_type = super::TagsSchema)]
     pub tags: Tags,
     /// Provider-specific fields.
     #[schema(value_type = Object)]
@@ -52,6 +53,21 @@ pub enum VolumeState {
     Unknown,
 }
 
+impl VolumeState {
+    /// The wire name (`available`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VolumeState::Creating => "creating",
+            VolumeState::Available => "available",
+            VolumeState::InUse => "in_use",
+            VolumeState::Deleting => "deleting",
+            VolumeState::Deleted => "deleted",
+            VolumeState::Error => "error",
+            VolumeState::Unknown => "unknown",
+        }
+    }
+}
+
 /// A volume's attachment to a server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Attachment {
@@ -64,7 +80,6 @@ pub struct Attachment {
 /// Body of `POST /v1/providers/{provider}/volumes`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "data-1", "size_gib": 10}))]
 pub struct CreateVolumeRequest {
     /// Name of the new volume.
     #[schema(min_length = 1)]
@@ -77,13 +92,13 @@ pub struct CreateVolumeRequest {
     pub zone: Option<String>,
     /// Tags to set at creation time.
     #[serde(default)]
+    #[schema(value_type = Option<super::TagsSchema>)]
     pub tags: Option<Tags>,
 }
 
 /// Body of `POST /v1/providers/{provider}/volumes/{id}/attach`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"server_id": "web-1"}))]
 pub struct AttachVolumeRequest {
     /// The server to attach the volume to.
     #[schema(min_length = 1)]

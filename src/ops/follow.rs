@@ -5,8 +5,10 @@ use backon::{BackoffBuilder, ExponentialBuilder};
 use time::OffsetDateTime;
 
 use crate::driver::{DriverError, DriverOp, ErrorKind};
+use crate::events::Events;
 use crate::model::{
-    Operation, OperationStatus, Problem, ProblemCode, ResourceKind, ServerState, VolumeState,
+    CloudEvent, EventType, Operation, OperationStatus, Problem, ProblemCode, ResourceKind, Server,
+    ServerState, Volume, VolumeState,
 };
 use crate::registry::ProviderEntry;
 use crate::store::Store;
@@ -66,13 +68,28 @@ enum Observation {
     Failed(Problem),
 }
 
-pub(super) async fn follow(
-    store: Arc<dyn Store>,
-    settings: FollowSettings,
-    entry: Arc<ProviderEntry>,
-    mut op: Operation,
-    goal: Goal,
-) {
+/// What a follower works with.
+pub(super) struct Follower {
+    pub(super) store: Arc<dyn Store>,
+    pub(super) settings: FollowSettings,
+    pub(super) events: Events,
+    pub(super) entry: Arc<ProviderEntry>,
+}
+
+/// A resource as one look saw it, for its state-change event.
+struct Seen {
+    state: &'static str,
+    event_type: EventType,
+    data: serde_json::Value,
+}
+
+pub(super) async fn follow(follower: Follower, mut op: Operation, goal: Goal) {
+    let Follower {
+        store,
+        settings,
+        events,
+        entry,
+    } = follower;
     let started = tokio::time::Instant::now();
     let mut pauses = ExponentialBuilder::default()
         .with_min_delay(settings.min_delay)
@@ -80,9 +97,27 @@ pub(super) async fn follow(
         .with_factor(1.5)
         .without_max_times()
         .build();
+    let mut last_state: Option<&'static str> = None;
     loop {
         let in_grace = started.elapsed() < settings.not_found_grace;
-        let (status, problem) = match observe(&entry, &op.resource_id, goal, in_grace).await {
+        let (observation, seen) = observe(&entry, &op.resource_id, goal, in_grace).await;
+        if let Some(seen) = seen
+            && last_state != Some(seen.state)
+        {
+            last_state = Some(seen.state);
+            let subject = format!(
+                "{}/{}",
+                goal.resource_kind().collection(),
+                crate::api::path_segment(&op.resource_id)
+            );
+            events.publish(CloudEvent::new(
+                seen.event_type,
+                entry.id(),
+                subject,
+                seen.data,
+            ));
+        }
+        let (status, problem) = match observation {
             Observation::Reached => (OperationStatus::Succeeded, None),
             Observation::Failed(problem) => (OperationStatus::Failed, Some(problem)),
             Observation::InProgress if started.elapsed() >= settings.timeout => {
@@ -101,6 +136,7 @@ pub(super) async fn follow(
             if let Err(e) = store.put_operation(&op).await {
                 tracing::error!(operation = %op.id, error = %e, "cannot record operation status");
             }
+            events.publish(super::operation_event(&op));
         }
         if op.status.is_final() {
             return;
@@ -110,15 +146,40 @@ pub(super) async fn follow(
     }
 }
 
-async fn observe(entry: &ProviderEntry, id: &str, goal: Goal, in_grace: bool) -> Observation {
+fn seen_server(entry: &ProviderEntry, server: Server) -> Seen {
+    let server = entry.finish_server(server);
+    Seen {
+        state: server.state.as_str(),
+        event_type: EventType::ServerStateChanged,
+        data: serde_json::to_value(&server).unwrap_or_default(),
+    }
+}
+
+fn seen_volume(volume: &Volume) -> Seen {
+    Seen {
+        state: volume.state.as_str(),
+        event_type: EventType::VolumeStateChanged,
+        data: serde_json::to_value(volume).unwrap_or_default(),
+    }
+}
+
+async fn observe(
+    entry: &ProviderEntry,
+    id: &str,
+    goal: Goal,
+    in_grace: bool,
+) -> (Observation, Option<Seen>) {
     match goal {
         Goal::Server(target) => {
             let seen = entry
                 .call(DriverOp::GetServer, || entry.driver().get_server(id))
                 .await;
             match seen {
-                Ok(server) => server_progress(server.state, target, in_grace),
-                Err(e) => absent_or_failed(e, in_grace, false),
+                Ok(server) => (
+                    server_progress(server.state, target, in_grace),
+                    Some(seen_server(entry, server)),
+                ),
+                Err(e) => (absent_or_failed(e, in_grace, false), None),
             }
         }
         Goal::ServerGone => {
@@ -126,10 +187,15 @@ async fn observe(entry: &ProviderEntry, id: &str, goal: Goal, in_grace: bool) ->
                 .call(DriverOp::GetServer, || entry.driver().get_server(id))
                 .await;
             match seen {
-                Ok(server) if server.state == ServerState::Terminated => Observation::Reached,
-                Ok(server) if server.state == ServerState::Error => failed_state("server", "error"),
-                Ok(_) => Observation::InProgress,
-                Err(e) => absent_or_failed(e, in_grace, true),
+                Ok(server) => {
+                    let observation = match server.state {
+                        ServerState::Terminated => Observation::Reached,
+                        ServerState::Error => failed_state("server", "error"),
+                        _ => Observation::InProgress,
+                    };
+                    (observation, Some(seen_server(entry, server)))
+                }
+                Err(e) => (absent_or_failed(e, in_grace, true), None),
             }
         }
         Goal::Volume(target) => {
@@ -137,15 +203,18 @@ async fn observe(entry: &ProviderEntry, id: &str, goal: Goal, in_grace: bool) ->
                 .call(DriverOp::GetVolume, || entry.driver().get_volume(id))
                 .await;
             match seen {
-                Ok(volume) if volume.state == target => Observation::Reached,
-                Ok(volume) if volume.state == VolumeState::Error => failed_state("volume", "error"),
-                Ok(volume)
-                    if matches!(volume.state, VolumeState::Deleted | VolumeState::Deleting) =>
-                {
-                    failed_state("volume", "deleted")
+                Ok(volume) => {
+                    let observation = match volume.state {
+                        s if s == target => Observation::Reached,
+                        VolumeState::Error => failed_state("volume", "error"),
+                        VolumeState::Deleted | VolumeState::Deleting => {
+                            failed_state("volume", "deleted")
+                        }
+                        _ => Observation::InProgress,
+                    };
+                    (observation, Some(seen_volume(&volume)))
                 }
-                Ok(_) => Observation::InProgress,
-                Err(e) => absent_or_failed(e, in_grace, false),
+                Err(e) => (absent_or_failed(e, in_grace, false), None),
             }
         }
         Goal::VolumeGone => {
@@ -153,9 +222,14 @@ async fn observe(entry: &ProviderEntry, id: &str, goal: Goal, in_grace: bool) ->
                 .call(DriverOp::GetVolume, || entry.driver().get_volume(id))
                 .await;
             match seen {
-                Ok(volume) if volume.state == VolumeState::Deleted => Observation::Reached,
-                Ok(_) => Observation::InProgress,
-                Err(e) => absent_or_failed(e, in_grace, true),
+                Ok(volume) => {
+                    let observation = match volume.state {
+                        VolumeState::Deleted => Observation::Reached,
+                        _ => Observation::InProgress,
+                    };
+                    (observation, Some(seen_volume(&volume)))
+                }
+                Err(e) => (absent_or_failed(e, in_grace, true), None),
             }
         }
     }

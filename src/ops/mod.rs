@@ -12,7 +12,10 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::driver::DriverOp;
-use crate::model::{Operation, OperationKind, OperationStatus, ResourceKind, ServerAction};
+use crate::events::Events;
+use crate::model::{
+    CloudEvent, EventType, Operation, OperationKind, OperationStatus, ResourceKind, ServerAction,
+};
 use crate::registry::ProviderEntry;
 use crate::store::{Store, StoreError};
 
@@ -41,6 +44,7 @@ pub fn action_kind(action: ServerAction) -> OperationKind {
 pub struct Operations {
     store: Arc<dyn Store>,
     settings: FollowSettings,
+    events: Events,
 }
 
 impl std::fmt::Debug for Operations {
@@ -52,9 +56,25 @@ impl std::fmt::Debug for Operations {
 }
 
 impl Operations {
-    /// Operations recorded in `store`, followed with `settings`.
+    /// Operations recorded in `store`, followed with `settings`, publishing their changes on a
+    /// new event stream.
     pub fn new(store: Arc<dyn Store>, settings: FollowSettings) -> Operations {
-        Operations { store, settings }
+        Operations {
+            store,
+            settings,
+            events: Events::new(),
+        }
+    }
+
+    /// Publishes on `events` instead.
+    pub fn with_events(mut self, events: Events) -> Operations {
+        self.events = events;
+        self
+    }
+
+    /// The event stream operations and the resources they follow publish on.
+    pub fn events(&self) -> &Events {
+        &self.events
     }
 
     /// The store operations live in.
@@ -79,10 +99,14 @@ impl Operations {
             OperationStatus::Pending,
         );
         self.store.put_operation(&op).await?;
+        self.events.publish(operation_event(&op));
         tokio::spawn(follow::follow(
-            self.store.clone(),
-            self.settings.clone(),
-            entry,
+            follow::Follower {
+                store: self.store.clone(),
+                settings: self.settings.clone(),
+                events: self.events.clone(),
+                entry,
+            },
             op.clone(),
             goal,
         ));
@@ -106,6 +130,7 @@ impl Operations {
             OperationStatus::Succeeded,
         );
         self.store.put_operation(&op).await?;
+        self.events.publish(operation_event(&op));
         Ok(op)
     }
 
@@ -128,6 +153,16 @@ impl Operations {
     }
 }
 
+/// The event telling that `op` was accepted or changed status.
+fn operation_event(op: &Operation) -> CloudEvent {
+    CloudEvent::new(
+        EventType::OperationStatusChanged,
+        &op.provider,
+        format!("operations/{}", op.id),
+        serde_json::to_value(op).unwrap_or_default(),
+    )
+}
+
 /// How often a waiting request looks at the operation's record.
 const WAIT_POLL: Duration = Duration::from_millis(50);
 
@@ -139,10 +174,7 @@ fn new_operation(
     status: OperationStatus,
 ) -> Operation {
     let now = OffsetDateTime::now_utc();
-    let collection = match resource_kind {
-        ResourceKind::Server => "servers",
-        ResourceKind::Volume => "volumes",
-    };
+    let collection = resource_kind.collection();
     Operation {
         id: uuid::Uuid::new_v4().to_string(),
         kind,
