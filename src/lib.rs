@@ -12,6 +12,7 @@ pub mod config;
 pub mod driver;
 pub mod drivers;
 pub mod model;
+pub mod occi;
 pub mod ops;
 pub mod registry;
 pub mod sim;

@@ -1,0 +1,1 @@
+//! Every file under `../shared/fixtures/occi` parsed by the protocol module (filled in below).
