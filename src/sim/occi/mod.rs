@@ -12,7 +12,10 @@
 //!
 //! Time is evaluated lazily: every request first applies the deadlines that have passed.
 
+mod error;
 mod profile;
+mod seed;
+mod state;
 
 use std::fmt;
 use std::net::SocketAddr;
