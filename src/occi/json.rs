@@ -5,12 +5,12 @@
 
 use serde_json::{Map, Value, json};
 
+use super::ParseError;
 use super::legacy_json;
 use super::model::{
     ActionInvocation, AttributeDef, AttributeValue, Attributes, Category, CategoryClass,
     CategoryId, Collection, Entity, Link, QueryInterface, attr,
 };
-use super::ParseError;
 
 /// Which JSON an `application/occi+json` body is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +25,9 @@ pub enum JsonDialect {
 
 /// The dialect of a JSON body; `None` when it is not JSON at all.
 pub fn json_dialect(body: &str) -> Option<JsonDialect> {
-    serde_json::from_str::<Value>(body).ok().map(|v| dialect(&v))
+    serde_json::from_str::<Value>(body)
+        .ok()
+        .map(|v| dialect(&v))
 }
 
 pub(crate) fn dialect(value: &Value) -> JsonDialect {
@@ -81,9 +83,16 @@ fn has_legacy_attributes(attrs: &Value) -> bool {
 }
 
 fn is_attribute_def(map: &Map<String, Value>) -> bool {
-    ["type", "mutable", "required", "default", "pattern", "description"]
-        .iter()
-        .any(|k| map.contains_key(*k))
+    [
+        "type",
+        "mutable",
+        "required",
+        "default",
+        "pattern",
+        "description",
+    ]
+    .iter()
+    .any(|k| map.contains_key(*k))
 }
 
 fn parse_value(body: &str) -> Result<Value, ParseError> {
@@ -170,7 +179,12 @@ pub(crate) fn parse_query_interface(body: &str) -> Result<QueryInterface, ParseE
         ("actions", CategoryClass::Action),
     ] {
         let items = map.get(key).and_then(Value::as_array);
-        categories.extend(items.into_iter().flatten().filter_map(|v| parse_category(v, class)));
+        categories.extend(
+            items
+                .into_iter()
+                .flatten()
+                .filter_map(|v| parse_category(v, class)),
+        );
     }
     if categories.is_empty() {
         return Err(ParseError::new("the query interface lists no categories"));
@@ -335,7 +349,12 @@ pub(crate) fn parse_action(body: &str) -> Result<ActionInvocation, ParseError> {
             .get("action")
             .and_then(Value::as_str)
             .and_then(CategoryId::parse)
-            .or_else(|| Some(CategoryId::new(text_of(inner, "scheme")?, text_of(inner, "term")?))),
+            .or_else(|| {
+                Some(CategoryId::new(
+                    text_of(inner, "scheme")?,
+                    text_of(inner, "term")?,
+                ))
+            }),
         _ => None,
     }
     .ok_or_else(|| ParseError::new("the action invocation names no action"))?;
@@ -484,7 +503,10 @@ pub(crate) fn render_entity(entity: &Entity) -> Value {
         map.insert("source".into(), json!({ "location": entity.source() }));
         map.insert("target".into(), json!({ "location": entity.target() }));
     }
-    map.insert("attributes".into(), attributes_json(&entity.attributes, &skip));
+    map.insert(
+        "attributes".into(),
+        attributes_json(&entity.attributes, &skip),
+    );
     if !entity.actions.is_empty() {
         map.insert("actions".into(), ids_json(&entity.actions));
     }
@@ -522,7 +544,10 @@ pub(crate) fn render_collection(collection: &Collection) -> Value {
         );
     }
     if !links.is_empty() {
-        map.insert("links".into(), links.into_iter().map(render_entity).collect());
+        map.insert(
+            "links".into(),
+            links.into_iter().map(render_entity).collect(),
+        );
     }
     Value::Object(map)
 }

@@ -9,12 +9,21 @@ use serde_json::{Map, Value};
 use super::ParseError;
 use super::json::scalar_text;
 use super::model::{
-    AttributeDef, AttributeValue, Attributes, Category, CategoryClass,
-    CategoryId, Collection, Entity, Link, QueryInterface, attr,
+    AttributeDef, AttributeValue, Attributes, Category, CategoryClass, CategoryId, Collection,
+    Entity, Link, QueryInterface, attr,
 };
 
 fn text_of(map: &Map<String, Value>, key: &str) -> Option<String> {
-    map.get(key).and_then(scalar_text)
+    get(map, key).and_then(scalar_text)
+}
+
+/// A member by name, ignoring ASCII case (rOCCI 3 wrote `Type`, `Required`, `Mutable`).
+fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.get(key).or_else(|| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
 }
 
 /// A category reference: a type-id string, or an object with scheme and term.
@@ -39,9 +48,16 @@ fn refs(value: Option<&Value>) -> Vec<CategoryId> {
 
 /// Whether an object is one attribute's definition (rather than a namespace level).
 fn is_definition(map: &Map<String, Value>) -> bool {
-    ["type", "mutable", "required", "default", "pattern", "description"]
-        .iter()
-        .any(|k| map.get(*k).is_some_and(|v| !v.is_object()))
+    [
+        "type",
+        "mutable",
+        "required",
+        "default",
+        "pattern",
+        "description",
+    ]
+    .iter()
+    .any(|k| map.get(*k).is_some_and(|v| !v.is_object()))
 }
 
 /// Attribute definitions: flat `{name: "muttable"}` (pyssf) or nested namespaces whose leaves
@@ -63,8 +79,14 @@ fn collect_defs(map: &Map<String, Value>, prefix: &str, defs: &mut Vec<Attribute
             }
             Value::Object(inner) => {
                 let mut def = AttributeDef::named(name);
-                def.mutable = inner.get("mutable").and_then(Value::as_bool).unwrap_or(false);
-                def.required = inner.get("required").and_then(Value::as_bool).unwrap_or(false);
+                def.mutable = inner
+                    .get("mutable")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                def.required = inner
+                    .get("required")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
                 def.kind = text_of(inner, "type");
                 def.default = inner.get("default").and_then(AttributeValue::from_json);
                 def.pattern = text_of(inner, "pattern");
@@ -120,7 +142,8 @@ fn collect_values(map: &Map<String, Value>, prefix: &str, attrs: &mut Attributes
 /// by being related to an OCCI Core kind, everything else a mixin.
 fn guess_class(id: &CategoryId, related: &[CategoryId]) -> CategoryClass {
     let core = |r: &CategoryId| {
-        r.scheme == super::model::ids::CORE && matches!(r.term.as_str(), "entity" | "resource" | "link")
+        r.scheme == super::model::ids::CORE
+            && matches!(r.term.as_str(), "entity" | "resource" | "link")
     };
     if id.scheme.contains("/action#") {
         CategoryClass::Action

@@ -58,7 +58,10 @@ pub(crate) fn lines_of(msg: &Message<'_>) -> Vec<Line> {
             .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)));
         split_lines(pairs)
     };
-    let from_body = || split_lines(msg.body.lines().filter_map(|l| l.split_once(':')));
+    let from_body = || {
+        let lines = msg.body.lines().flat_map(split_escaped_newlines);
+        split_lines(lines.filter_map(|l| l.split_once(':')))
+    };
     match msg.media_type {
         MediaType::TextOcci => {
             let mut lines = from_headers();
@@ -74,6 +77,25 @@ pub(crate) fn lines_of(msg: &Message<'_>) -> Vec<Line> {
             }
         }
     }
+}
+
+/// A line holding a literal `\n` before another OCCI line name (an upstream rOCCI sample has
+/// one) is read as two lines.
+fn split_escaped_newlines(line: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = line;
+    while let Some(pos) = rest.find("\\n").filter(|&p| {
+        let next = &rest[p + 2..];
+        ["Category:", "Link:", "X-OCCI-"].iter().any(|name| {
+            next.get(..name.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(name))
+        })
+    }) {
+        parts.push(&rest[..pos]);
+        rest = &rest[pos + 2..];
+    }
+    parts.push(rest);
+    parts
 }
 
 fn split_lines<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Line> {
@@ -515,7 +537,10 @@ fn link_value(link: &Link) -> String {
         out.push_str(&format!("; self={}", quote(own)));
     }
     if !link.categories.is_empty() {
-        out.push_str(&format!("; category={}", quote(&join_ids(&link.categories))));
+        out.push_str(&format!(
+            "; category={}",
+            quote(&join_ids(&link.categories))
+        ));
     }
     if let Some(title) = &link.title {
         out.push_str(&format!("; title={}", quote(title)));
@@ -656,7 +681,11 @@ mod tests {
     }
 
     fn attrs_only_s(attrs: &Attributes) -> Attributes {
-        attrs.iter().filter(|(n, _)| *n == "s").map(|(n, v)| (n, v.clone())).collect()
+        attrs
+            .iter()
+            .filter(|(n, _)| *n == "s")
+            .map(|(n, v)| (n, v.clone()))
+            .collect()
     }
 
     #[test]
