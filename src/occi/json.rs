@@ -262,12 +262,17 @@ fn entity_from(map: &Map<String, Value>) -> Result<Entity, ParseError> {
     entity.attributes = attributes_of(map.get("attributes"));
     lift_core_fields(map, &mut entity.attributes);
     let (source, _) = link_end(map.get("source"));
-    let (target, _) = link_end(map.get("target"));
+    let (target, target_kind) = link_end(map.get("target"));
     if let Some(source) = source {
         entity.attributes.set_default(attr::SOURCE, source);
     }
     if let Some(target) = target {
         entity.attributes.set_default(attr::TARGET, target);
+    }
+    if let Some(kind) = target_kind {
+        entity
+            .attributes
+            .set_default(attr::TARGET_KIND, kind.type_id());
     }
     entity.actions = id_list(map.get("actions"));
     entity.links = map
@@ -499,9 +504,16 @@ pub(crate) fn render_entity(entity: &Entity) -> Value {
     let is_link = entity.attributes.get(attr::SOURCE).is_some();
     let mut skip = vec![attr::ID, attr::TITLE, attr::SUMMARY];
     if is_link {
-        skip.extend([attr::SOURCE, attr::TARGET]);
+        // GFD.226 puts the ends in objects; `occi.core.target.kind` (1.2) becomes the
+        // target's `kind` (ooi refuses a storage link without it).
+        skip.extend([attr::SOURCE, attr::TARGET, attr::TARGET_KIND]);
         map.insert("source".into(), json!({ "location": entity.source() }));
-        map.insert("target".into(), json!({ "location": entity.target() }));
+        let mut target = Map::new();
+        target.insert("location".into(), json!(entity.target()));
+        if let Some(kind) = entity.attributes.text(attr::TARGET_KIND) {
+            target.insert("kind".into(), Value::String(kind));
+        }
+        map.insert("target".into(), Value::Object(target));
     }
     map.insert(
         "attributes".into(),
