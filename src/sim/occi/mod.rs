@@ -12,20 +12,33 @@
 //!
 //! Time is evaluated lazily: every request first applies the deadlines that have passed.
 
+mod api;
+mod auth;
+mod entities;
 mod error;
 mod profile;
 mod seed;
 mod state;
+mod wire;
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::sync::Mutex;
+use std::time::Instant;
+
 use axum::Router;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::body::Bytes;
+use axum::extract::State as AxumState;
+use axum::http::{HeaderMap, Method, Uri, header};
+use axum::response::Response;
 use axum::routing::any;
+
+use entities::Locator;
+use error::{ErrorKind, SimError};
+use state::State;
 
 pub use profile::Profile;
 
@@ -48,6 +61,9 @@ pub enum SimAuth {
     },
     /// A token, sent as `X-Auth-Token` (Keystone, as ooi expects) or `Authorization: Bearer`.
     Token(String),
+    /// No credentials, but an `X-Project-Id` header, as ooi sees requests behind
+    /// keystonemiddleware (how the captured ooi exchanges were made); without it `403`.
+    ProjectHeader,
 }
 
 impl fmt::Debug for SimAuth {
@@ -60,6 +76,7 @@ impl fmt::Debug for SimAuth {
                 .field("password", &"******")
                 .finish(),
             SimAuth::Token(_) => f.write_str("Token(******)"),
+            SimAuth::ProjectHeader => f.write_str("ProjectHeader"),
         }
     }
 }
@@ -144,20 +161,89 @@ pub async fn spawn(opts: SimOptions, listen: SocketAddr) -> std::io::Result<Runn
 
 /// Shared by all handlers of one simulator.
 struct Sim {
-    #[allow(dead_code)]
     opts: SimOptions,
+    state: Mutex<State>,
 }
 
 /// The simulator's routes over a fresh account, for embedding in another server.
 pub fn router(opts: SimOptions) -> Router {
-    let sim = Arc::new(Sim { opts });
+    let state = State::new(opts.profile, opts.provision_delay, opts.power_delay);
+    let sim = Arc::new(Sim {
+        opts,
+        state: Mutex::new(state),
+    });
     Router::new().fallback(any(handle)).with_state(sim)
 }
 
-async fn handle() -> Response {
-    (
-        StatusCode::NOT_IMPLEMENTED,
-        "The cloudgw OCCI simulator is being built; nothing is served yet.",
-    )
-        .into_response()
+async fn handle(
+    AxumState(sim): AxumState<Arc<Sim>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let profile = sim.opts.profile;
+    let path = uri.path();
+    let json = wants_json(&headers);
+    let token_auth = matches!(sim.opts.auth, SimAuth::Token(_));
+    let fail = |err: SimError| wire::error(profile, &err, path, json, token_auth);
+    if let Err(err) = auth::check(&sim.opts.auth, &headers) {
+        return fail(err);
+    }
+    let media = match wire::negotiate(&headers, profile) {
+        Ok(m) => m,
+        Err(err) => return fail(err),
+    };
+    let Ok(body) = std::str::from_utf8(&body) else {
+        return fail(SimError::bad_request("the request body is not UTF-8"));
+    };
+    let req = api::Request {
+        method: &method,
+        path,
+        query: uri.query(),
+        headers: &headers,
+        body,
+    };
+    let loc = Locator::new(profile, base_url(&headers));
+    let result = {
+        let now = Instant::now();
+        match sim.state.lock() {
+            Ok(mut state) => {
+                state.advance(now);
+                api::serve(&req, &mut state, &loc, now)
+            }
+            Err(_) => Err(SimError::new(ErrorKind::Internal, "state lock poisoned")),
+        }
+    };
+    match result {
+        Ok(answer) => wire::answer(profile, media, answer),
+        Err(err) => {
+            tracing::debug!(%method, path, kind = ?err.kind, message = %err.message,
+                "OCCI simulator refused a request");
+            fail(err)
+        }
+    }
 }
+
+/// `http://` + the `Host` the client used, so absolute locations point back at this server.
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty() && !h.contains(['/', ' ']))
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+/// Whether the client reads or sends JSON (ooi answers faults in JSON then).
+fn wants_json(headers: &HeaderMap) -> bool {
+    [header::ACCEPT, header::CONTENT_TYPE].iter().any(|h| {
+        headers
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("json"))
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -194,7 +194,7 @@ impl Profile {
 
     /// Whether locations in answers are absolute URLs (`http://host/compute/1`); rOCCI
     /// renders relative paths except in `X-OCCI-Location` and uri-lists.
-    pub fn absolute_category_locations(self) -> bool {
+    pub fn absolute_locations(self) -> bool {
         !matches!(self, Profile::Rocci)
     }
 
@@ -291,5 +291,30 @@ impl Profile {
     /// parse request bodies in text/plain; captured as `29-…400.http`).
     pub fn refuses_text_plain_bodies(self) -> bool {
         matches!(self, Profile::Ooi)
+    }
+}
+
+impl Profile {
+    /// What follows the media type in `Content-Type` (ooi writes `charset=utf8`).
+    pub fn charset_suffix(self) -> &'static str {
+        match self {
+            Profile::Rocci => "; charset=utf-8",
+            Profile::Ooi => "; charset=utf8",
+            Profile::Pyssf => "",
+        }
+    }
+
+    /// The text of an error body: the profile's own wording where the captured server had a
+    /// fixed one, else the simulator's message.
+    pub fn error_message(self, err: &super::error::SimError, path: &str) -> String {
+        use super::error::ErrorKind;
+        match (self, err.kind) {
+            (Profile::Pyssf, ErrorKind::NotApplicable) => {
+                "This action is currently no applicable.".to_owned()
+            }
+            (Profile::Ooi, ErrorKind::NotFound) => "The resource could not be found.".to_owned(),
+            (Profile::Pyssf, ErrorKind::NotFound) => format!("Resource not found: '{path}'"),
+            _ => err.message.clone(),
+        }
     }
 }

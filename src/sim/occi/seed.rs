@@ -90,17 +90,41 @@ const fn image(term: &'static str, title: &'static str) -> OsTemplate {
     OsTemplate { term, title }
 }
 
-/// rOCCI-server templates of the rOCCI-api cassettes (`rocci-api-1.1-cassettes`); the sizes of
-/// these terms are in the titles of the same site family's model (`rocci-core-1.1/
-/// occi_model_rocci_server.txt`, e.g. "Small Instance - 1 core and 1.7 GB of RAM"). Zones from
-/// `rocci-core-1.2/model.txt`.
+/// rOCCI-server templates of the rOCCI-api cassettes (`rocci-api-1.1-cassettes`: terms and
+/// schemes); sizes and titles of the same terms from the same site family's model
+/// (`rocci-core-1.1/occi_model_rocci_server.txt`, where the sizes are only in the titles). Zones
+/// from `rocci-core-1.2/model.txt`.
 const ROCCI: Catalog = Catalog {
     resource_scheme: "http://sitespecific.localhost/occi/infrastructure/resource_tpl#",
     resource_templates: &[
-        size("small", "Small Instance", 1, 1.7, None),
-        size("medium", "Medium Instance", 2, 3.75, None),
-        size("large", "Large Instance", 2, 7.5, None),
-        size("extra_large", "Extra Large Instance", 4, 15.0, None),
+        size(
+            "small",
+            "Small Instance - 1 core and 1.7 GB of RAM",
+            1,
+            1.7,
+            None,
+        ),
+        size(
+            "medium",
+            "Medium Instance - 2 cores and 3.75 GB of RAM",
+            2,
+            3.75,
+            None,
+        ),
+        size(
+            "large",
+            "Large Instance - 2 cores and 7.5 GB of RAM",
+            2,
+            7.5,
+            None,
+        ),
+        size(
+            "extra_large",
+            "Extra Large Instance - 4 cores and 15 GB of RAM",
+            4,
+            15.0,
+            None,
+        ),
     ],
     os_scheme: "http://localhost/occi/infrastructure/os_tpl#",
     os_templates: &[

@@ -463,6 +463,25 @@ impl State {
             .collect()
     }
 
+    /// Gives a compute another size: its `resource_tpl`, cores and memory.
+    pub fn resize(
+        &mut self,
+        id: &str,
+        term: &'static str,
+        cores: u32,
+        memory_gib: f64,
+    ) -> Result<(), SimError> {
+        let compute = self
+            .computes
+            .iter_mut()
+            .find(|c| c.id == id)
+            .ok_or_else(|| SimError::not_found(format!("compute {id} does not exist")))?;
+        compute.resource_tpl = Some(term);
+        compute.cores = cores;
+        compute.memory_gib = memory_gib;
+        Ok(())
+    }
+
     /// The storage, oldest first.
     pub fn storages(&self) -> &[Storage] {
         &self.storages
@@ -683,7 +702,7 @@ mod tests {
         let t0 = Instant::now();
         let c = s.create_compute(NewCompute::default(), t0).id.clone();
         let v = s.create_storage(Some("v".into()), 1.0).id.clone();
-        let link = s.create_link(&c, &v, None).map(|l| l.clone());
+        let link = s.create_link(&c, &v, None).cloned();
         let link = link.unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(link.deviceid, "/dev/vdb");
         assert_eq!(
