@@ -142,10 +142,11 @@ pub enum ErrorStyle {
 }
 
 impl Profile {
-    /// The `Server` header.
+    /// The `Server` header. rOCCI's is the Apache front end of the rOCCI cassettes plus the
+    /// `OCCI/1.2` token GFD.223 asks of a 1.2 server (the cassettes' 1.1 server had none).
     pub fn server_header(self) -> &'static str {
         match self {
-            Profile::Rocci => "Apache/2.2.22 (Debian)",
+            Profile::Rocci => "Apache/2.2.22 (Debian) OCCI/1.2",
             Profile::Ooi => "ooi/1.2.0 OCCI/1.1 OCCI/1.2",
             Profile::Pyssf => "pyssf OCCI/1.1",
         }
