@@ -15,7 +15,7 @@ fn fixture_path(rel: &str) -> PathBuf {
     Path::new(FIXTURES).join(rel)
 }
 
-fn read(rel: &str) -> String {
+pub(crate) fn read(rel: &str) -> String {
     let path = fixture_path(rel);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -339,7 +339,7 @@ fn text_message(body: &str) -> (HeaderMap, String) {
     (HeaderMap::new(), body.to_owned())
 }
 
-fn parse_text_entity(body: &str) -> Entity {
+pub(crate) fn parse_text_entity(body: &str) -> Entity {
     let (headers, body) = text_message(body);
     parse_entity(&Message {
         media_type: MediaType::TextPlain,
@@ -349,7 +349,7 @@ fn parse_text_entity(body: &str) -> Entity {
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn parse_text_qi(body: &str) -> QueryInterface {
+pub(crate) fn parse_text_qi(body: &str) -> QueryInterface {
     let (headers, body) = text_message(body);
     parse_query_interface(&Message {
         media_type: MediaType::TextPlain,
@@ -521,7 +521,7 @@ fn every_fixture_file_parses() {
 // --- quirks, one by one ------------------------------------------------------------------------
 
 /// The answer of a captured exchange, parsed by `f`.
-fn captured<T>(rel: &str, f: impl Fn(&Message<'_>) -> Result<T, ParseError>) -> T {
+pub(crate) fn captured<T>(rel: &str, f: impl Fn(&Message<'_>) -> Result<T, ParseError>) -> T {
     let ex = parse_transcript(&read(rel));
     let headers = ex.response.header_map();
     let mt = ex.response.media_type().expect("an OCCI media type");

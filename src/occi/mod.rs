@@ -25,7 +25,7 @@ mod text;
 mod uri_list;
 
 #[cfg(test)]
-mod fixture_tests;
+pub(crate) mod fixture_tests;
 
 pub use json::{JsonDialect, json_dialect};
 pub use model::{
