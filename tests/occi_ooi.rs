@@ -187,17 +187,20 @@ async fn storage_links_and_addresses_of_a_real_ooi_server_are_read() {
     for rendering in [Rendering::Auto, Rendering::TextPlain] {
         let d = driver(&ooi, "baz", rendering);
         let servers = all_servers(&d).await;
-        let with_volume = servers
-            .iter()
-            .find(|s| s.name == "withvolume")
-            .expect("withvolume");
-        assert!(!with_volume.private_ips.is_empty() || !with_volume.public_ips.is_empty());
         let volumes = d
             .list_volumes(&first_page(10))
             .await
             .expect("volumes")
             .items;
         assert!(volumes.len() >= 2, "{volumes:?}");
+        // ooi's fake has two servers called "withvolume"; the volumes hang on one of them.
+        let holder = &volumes[0].attachments.first().expect("attached").server_id;
+        let with_volume = servers
+            .iter()
+            .find(|s| &s.id == holder)
+            .expect("the server holding the volumes is listed");
+        assert_eq!(with_volume.name, "withvolume");
+        assert!(!with_volume.private_ips.is_empty() || !with_volume.public_ips.is_empty());
         let attached: Vec<_> = volumes
             .iter()
             .filter(|v| v.attachments.iter().any(|a| a.server_id == with_volume.id))
@@ -213,6 +216,16 @@ async fn storage_links_and_addresses_of_a_real_ooi_server_are_read() {
             .collect();
         devices.sort_unstable();
         assert_eq!(devices, [None, Some("/dev/vdb")], "{rendering:?}");
+        // Attaching an attached volume is refused before anything is sent; detaching deletes
+        // its storage link (ooi answers 204; its fake Nova keeps the attachment).
+        let again = d
+            .attach_volume(&attached[0].id, &with_volume.id, None)
+            .await
+            .expect_err("already attached");
+        assert_eq!(again.kind(), ErrorKind::InvalidState);
+        d.detach_volume(&attached[0].id)
+            .await
+            .unwrap_or_else(|e| panic!("{rendering:?}: detach: {e}"));
     }
 }
 

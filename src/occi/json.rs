@@ -505,8 +505,8 @@ pub(crate) fn render_entity(entity: &Entity) -> Value {
     let mut skip = vec![attr::ID, attr::TITLE, attr::SUMMARY];
     if is_link {
         // GFD.226 puts the ends in objects; `occi.core.target.kind` (1.2) becomes the
-        // target's `kind` (ooi refuses a storage link without it).
-        skip.extend([attr::SOURCE, attr::TARGET, attr::TARGET_KIND]);
+        // target's `kind`. The ends also stay attributes: ooi reads only those.
+        skip.push(attr::TARGET_KIND);
         map.insert("source".into(), json!({ "location": entity.source() }));
         let mut target = Map::new();
         target.insert("location".into(), json!(entity.target()));
@@ -562,6 +562,33 @@ pub(crate) fn render_collection(collection: &Collection) -> Value {
         );
     }
     Value::Object(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::occi::ids;
+
+    #[test]
+    fn a_link_to_create_carries_its_ends_as_objects_and_attributes() {
+        let mut link = Entity::new(ids::infra("storagelink"));
+        link.attributes.set(attr::SOURCE, "/compute/1");
+        link.attributes.set(attr::TARGET, "/storage/2");
+        link.attributes
+            .set(attr::TARGET_KIND, ids::infra("storage").type_id());
+        link.attributes.set("occi.storagelink.deviceid", "/dev/vdb");
+        let json = render_entity(&link);
+        assert_eq!(json["source"]["location"], "/compute/1");
+        assert_eq!(json["target"]["location"], "/storage/2");
+        assert_eq!(json["target"]["kind"], ids::infra("storage").type_id());
+        // ooi's JSON parser reads the ends only from the attributes.
+        assert_eq!(json["attributes"]["occi.core.source"], "/compute/1");
+        assert_eq!(json["attributes"]["occi.core.target"], "/storage/2");
+        assert!(json["attributes"].get(attr::TARGET_KIND).is_none());
+        let back = parse_entity(&json.to_string()).expect("parse back");
+        assert_eq!(back.source().as_deref(), Some("/compute/1"));
+        assert_eq!(back.target().as_deref(), Some("/storage/2"));
+    }
 }
 
 pub(crate) fn render_action(action: &ActionInvocation) -> Value {
