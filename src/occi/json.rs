@@ -564,6 +564,13 @@ pub(crate) fn render_collection(collection: &Collection) -> Value {
     Value::Object(map)
 }
 
+pub(crate) fn render_action(action: &ActionInvocation) -> Value {
+    json!({
+        "action": action.action.type_id(),
+        "attributes": attributes_json(&action.attributes, &[]),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -589,11 +596,4 @@ mod tests {
         assert_eq!(back.source().as_deref(), Some("/compute/1"));
         assert_eq!(back.target().as_deref(), Some("/storage/2"));
     }
-}
-
-pub(crate) fn render_action(action: &ActionInvocation) -> Value {
-    json!({
-        "action": action.action.type_id(),
-        "attributes": attributes_json(&action.attributes, &[]),
-    })
 }
