@@ -412,6 +412,12 @@ fn create_compute(
         match member_at(profile, &link.target) {
             Some((Collection::Storage, id)) => {
                 state.storage(&id)?;
+                if let Some(link) = state.link_of_storage(&id) {
+                    return Err(SimError::not_applicable(format!(
+                        "storage {id} is already attached to compute {}",
+                        link.compute
+                    )));
+                }
                 attach.push((id, link.attributes.text("occi.storagelink.deviceid")));
             }
             _ => {

@@ -148,6 +148,8 @@ pub fn compute(loc: &Locator, state: &State, c: &Compute) -> Entity {
     }
     if profile == Profile::Pyssf {
         a.set("occi.compute.architecture", c.architecture);
+    }
+    if profile != Profile::Ooi {
         a.set("occi.compute.speed", number(profile, 1.0));
     }
     e.actions = if profile.renders_all_actions() {
@@ -206,7 +208,13 @@ fn storage_link_attributes(loc: &Locator, l: &StorageLink) -> crate::occi::Attri
     let mut a = crate::occi::Attributes::new();
     a.set(attr::ID, core_id(profile, &path, &l.id));
     a.set("occi.storagelink.deviceid", l.deviceid.as_str());
-    a.set("occi.storagelink.state", "active");
+    // ooi renders no link state; pyssf's backend mounts every storage at `/`.
+    if profile != Profile::Ooi {
+        a.set("occi.storagelink.state", "active");
+    }
+    if profile == Profile::Pyssf {
+        a.set("occi.storagelink.mountpoint", "/");
+    }
     a
 }
 
@@ -309,11 +317,15 @@ pub fn storage(loc: &Locator, s: &Storage) -> Entity {
     a.set(attr::TITLE, s.title.as_str());
     a.set("occi.storage.size", number(profile, s.size_gib));
     a.set("occi.storage.state", s.state.as_str());
-    let other = match s.state {
-        super::state::StorageState::Online => "offline",
-        super::state::StorageState::Offline => "online",
+    e.actions = if profile.renders_all_actions() {
+        vec![storage_action_id("online"), storage_action_id("offline")]
+    } else {
+        let other = match s.state {
+            super::state::StorageState::Online => "offline",
+            super::state::StorageState::Offline => "online",
+        };
+        vec![storage_action_id(other)]
     };
-    e.actions = vec![storage_action_id(other)];
     e.location = Some(loc.local(&path));
     e
 }
@@ -327,6 +339,13 @@ pub fn network(loc: &Locator, n: &Network) -> Entity {
     a.set(attr::ID, core_id(loc.profile(), &path, n.id));
     a.set(attr::TITLE, n.title);
     a.set("occi.network.state", "active");
+    if loc.profile() == Profile::Rocci {
+        // OpenNebula networks have VLAN ids.
+        a.set(
+            "occi.network.vlan",
+            number(loc.profile(), if n.public { 24.0 } else { 1.0 }),
+        );
+    }
     a.set("occi.network.address", format!("{}.0/24", n.prefix));
     a.set("occi.network.allocation", "dynamic");
     e.location = Some(loc.local(&path));
@@ -386,21 +405,23 @@ pub fn query_interface(loc: &Locator, catalog: &Catalog) -> QueryInterface {
             Some(loc.local(&format!("/{term}/"))),
         )
     };
-    let mut entity = core("entity", None);
-    entity.attributes = vec![
-        def(attr::ID, false, "string"),
-        def(attr::TITLE, true, "string"),
-    ];
-    cats.push(entity);
-    let mut resource = core("resource", Some("entity"));
-    resource.attributes = vec![def(attr::SUMMARY, true, "string")];
-    cats.push(resource);
-    let mut link = core("link", Some("entity"));
-    link.attributes = vec![
-        def(attr::SOURCE, true, "string"),
-        def(attr::TARGET, true, "string"),
-    ];
-    cats.push(link);
+    if profile.lists_core_kinds() {
+        let mut entity = core("entity", None);
+        entity.attributes = vec![
+            def(attr::ID, false, "string"),
+            def(attr::TITLE, true, "string"),
+        ];
+        cats.push(entity);
+        let mut resource = core("resource", Some("entity"));
+        resource.attributes = vec![def(attr::SUMMARY, true, "string")];
+        cats.push(resource);
+        let mut link = core("link", Some("entity"));
+        link.attributes = vec![
+            def(attr::SOURCE, true, "string"),
+            def(attr::TARGET, true, "string"),
+        ];
+        cats.push(link);
+    }
 
     let mut compute = kind_category(
         loc,

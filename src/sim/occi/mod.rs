@@ -41,6 +41,7 @@ use error::{ErrorKind, SimError};
 use state::State;
 
 pub use profile::Profile;
+pub use seed::{Catalog, OsTemplate, ResourceTemplate, Zone, catalog};
 
 /// Default of [`SimOptions::provision_delay`].
 pub const DEFAULT_PROVISION_DELAY: Duration = Duration::ZERO;

@@ -282,8 +282,8 @@ impl Profile {
         matches!(self, Profile::Ooi)
     }
 
-    /// Whether every action is rendered on every compute (ooi) rather than only those that
-    /// apply now.
+    /// Whether every action is rendered on every compute and storage (ooi) rather than only
+    /// those that apply now.
     pub fn renders_all_actions(self) -> bool {
         matches!(self, Profile::Ooi)
     }
@@ -317,5 +317,17 @@ impl Profile {
             (Profile::Pyssf, ErrorKind::NotFound) => format!("Resource not found: '{path}'"),
             _ => err.message.clone(),
         }
+    }
+
+    /// Whether the query interface lists OCCI Core's kinds (entity, resource, link); pyssf's
+    /// does not.
+    pub fn lists_core_kinds(self) -> bool {
+        !matches!(self, Profile::Pyssf)
+    }
+
+    /// Whether new storage starts `offline` (pyssf, which then needs `online`) rather than
+    /// `online`.
+    pub fn new_storage_is_offline(self) -> bool {
+        matches!(self, Profile::Pyssf)
     }
 }

@@ -130,6 +130,7 @@ const ROCCI: Catalog = Catalog {
     os_templates: &[
         image("uuid_monitoring_4", "monitoring"),
         image("uuid_debianvm_5", "debianvm"),
+        image("uuid_hubik_monitoring_dev_1281", "hubik-monitoring-dev"),
     ],
     zone_scheme: "http://occi.localhost/occi/infrastructure/availability_zone#",
     zones: &[

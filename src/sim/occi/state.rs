@@ -495,14 +495,18 @@ impl State {
             .ok_or_else(|| SimError::not_found(format!("storage {id} does not exist")))
     }
 
-    /// Creates an online storage of `size_gib`.
+    /// Creates a storage of `size_gib`, online (pyssf: offline).
     pub fn create_storage(&mut self, title: Option<String>, size_gib: f64) -> &Storage {
         let id = self.next_id();
         self.storages.push(Storage {
             title: title.unwrap_or_else(|| format!("storage-{id}")),
             id,
             size_gib,
-            state: StorageState::Online,
+            state: if self.profile.new_storage_is_offline() {
+                StorageState::Offline
+            } else {
+                StorageState::Online
+            },
         });
         let last = self.storages.len() - 1;
         &self.storages[last]

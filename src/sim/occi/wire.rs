@@ -103,6 +103,20 @@ fn collection(locations: Vec<String>, entities: Vec<occi::Entity>) -> OcciCollec
 /// ooi writes the link's own URL in the `<…>` of inline links (text renderings only; its
 /// `occi.core.target` attribute stays right).
 fn spelled(profile: Profile, media: MediaType, mut entity: occi::Entity) -> occi::Entity {
+    // GFD.226 link entities carry their target's kind (`target.kind`; the protocol model keeps
+    // it as `occi.core.target.kind`).
+    if profile.speaks_occi_1_2() && media == MediaType::OcciJson {
+        let target_kind = match entity.kind.term.as_str() {
+            "storagelink" => Some("storage"),
+            "networkinterface" => Some("network"),
+            _ => None,
+        };
+        if let Some(term) = target_kind {
+            entity
+                .attributes
+                .set(occi::attr::TARGET_KIND, occi::ids::infra(term).type_id());
+        }
+    }
     if profile.link_url_is_self() && media != MediaType::OcciJson {
         for link in &mut entity.links {
             if let Some(own) = &link.self_location {
@@ -196,9 +210,14 @@ fn created(profile: Profile, media: MediaType, location: String, entity: occi::E
             rendered_response(profile, status, rendered)
         }
     };
-    if profile.create_answer() != CreateAnswer::OkWithLocationBody
-        && let Some(value) = location_header
-    {
+    // pyssf sends `Location`; rOCCI does for JSON answers only (its text answers carry the
+    // location in the body); ooi never.
+    let sends_location = match profile.create_answer() {
+        CreateAnswer::CreatedWithOk => true,
+        CreateAnswer::CreatedWithLocationBody => media == MediaType::OcciJson,
+        CreateAnswer::OkWithLocationBody => false,
+    };
+    if sends_location && let Some(value) = location_header {
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
