@@ -240,8 +240,12 @@ fn to_header_map(headers: &[(String, String)]) -> HeaderMap {
     map
 }
 
-/// An answer's body and headers read as an entity, when they hold one.
-fn entity_of(headers: &[(String, String)], body: &str) -> Option<Entity> {
+/// Reads an answer's headers and body with `parse`, in the rendering its `Content-Type` names.
+fn parsed<T>(
+    headers: &[(String, String)],
+    body: &str,
+    parse: impl Fn(&Message<'_>) -> Result<T, occi::ParseError>,
+) -> Option<T> {
     let media = media_of(header_in(headers, "content-type")).unwrap_or(MediaType::TextPlain);
     let map = to_header_map(headers);
     let msg = Message {
@@ -249,41 +253,36 @@ fn entity_of(headers: &[(String, String)], body: &str) -> Option<Entity> {
         headers: &map,
         body,
     };
-    occi::parse_entity(&msg).ok()
+    parse(&msg).ok()
+}
+
+/// An answer's body and headers read as an entity, when they hold one.
+fn entity_of(headers: &[(String, String)], body: &str) -> Option<Entity> {
+    parsed(headers, body, occi::parse_entity)
 }
 
 fn query_interface_of(headers: &[(String, String)], body: &str) -> Option<QueryInterface> {
-    let media = media_of(header_in(headers, "content-type")).unwrap_or(MediaType::TextPlain);
-    let map = to_header_map(headers);
-    let msg = Message {
-        media_type: media,
-        headers: &map,
-        body,
-    };
-    occi::parse_query_interface(&msg).ok()
+    parsed(headers, body, occi::parse_query_interface)
 }
 
 /// The member locations of a recorded collection answer.
 fn recorded_locations(ex: &Exchange) -> Vec<String> {
-    let media = media_of(ex.response_header("content-type")).unwrap_or(MediaType::TextPlain);
-    let map = to_header_map(&ex.response_headers);
-    let msg = Message {
-        media_type: media,
-        headers: &map,
-        body: &ex.response_body,
-    };
-    occi::parse_collection(&msg)
-        .map(|c| {
-            c.locations
-                .into_iter()
-                .chain(
-                    c.entities
-                        .iter()
-                        .filter_map(|e| e.location.clone().or_else(|| e.id())),
-                )
-                .collect()
-        })
-        .unwrap_or_default()
+    parsed(
+        &ex.response_headers,
+        &ex.response_body,
+        occi::parse_collection,
+    )
+    .map(|c| {
+        c.locations
+            .into_iter()
+            .chain(
+                c.entities
+                    .iter()
+                    .filter_map(|e| e.location.clone().or_else(|| e.id())),
+            )
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// The simulator's answer.
@@ -965,21 +964,26 @@ async fn check(mut replay: Replay, exchanges: Vec<Exchange>, at_least: usize) {
     );
 }
 
-fn transcripts(dir: &str) -> Vec<Exchange> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(fixture(&format!("captured/{dir}")))
-        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+/// The files of a fixture directory in name order, each with its name as `<label>/<file>`.
+fn files_in(rel: &str, label: &str) -> Vec<(String, String)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixture(rel))
+        .unwrap_or_else(|e| panic!("{rel}: {e}"))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     files.sort();
     files
         .iter()
         .map(|f| {
-            let name = format!(
-                "{dir}/{}",
-                f.file_name().and_then(|n| n.to_str()).unwrap_or_default()
-            );
-            parse_transcript(&name, &read(f))
+            let file = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            (format!("{label}/{file}"), read(f))
         })
+        .collect()
+}
+
+fn transcripts(dir: &str) -> Vec<Exchange> {
+    files_in(&format!("captured/{dir}"), dir)
+        .iter()
+        .map(|(name, text)| parse_transcript(name, text))
         .collect()
 }
 
@@ -1016,21 +1020,9 @@ async fn simulator_answers_like_rocci_server() {
         &[],
     )
     .await;
-    let dir = fixture("rocci-api-1.1-cassettes/text-plain");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    files.sort();
-    let exchanges = files
+    let exchanges = files_in("rocci-api-1.1-cassettes/text-plain", "text-plain")
         .iter()
-        .flat_map(|f| {
-            let name = format!(
-                "text-plain/{}",
-                f.file_name().and_then(|n| n.to_str()).unwrap_or_default()
-            );
-            parse_cassette(&name, &read(f))
-        })
+        .flat_map(|(name, text)| parse_cassette(name, text))
         .collect();
     check(replay, exchanges, 20).await;
 }

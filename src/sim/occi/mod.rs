@@ -1,14 +1,54 @@
 //! OCCI simulator: a real HTTP server speaking OCCI 1.1/1.2 (query interface `/-/`, compute,
 //! storage, storagelink and networkinterface, `os_tpl`/`resource_tpl` mixins, actions) over an
-//! in-memory account, answering in the style of one real server ([`Profile`]).
+//! in-memory account, answering in the style of one real server ([`Profile`]). Requests are
+//! read and answers rendered with the protocol module [`crate::occi`]; every per-server
+//! difference lives in `profile.rs`, the templates and networks in `seed.rs`.
 //!
 //! Behaviour a client (or driver author) can rely on:
+//! - Renderings: `text/plain`, `text/occi`, `text/uri-list` (collections) by `Accept`
+//!   (q-values honoured; none, `*/*` or `text/*` give text/plain), and GFD.226
+//!   `application/occi+json` for the OCCI 1.2 profiles (rocci, ooi). Anything else: `406`.
+//!   Request bodies in text/plain, text/occi (headers) or JSON; `Content-Type:
+//!   text/plain,text/occi` (rOCCI-api) counts as text/plain. ooi refuses text/plain request
+//!   bodies with `400`, as ooi 1.2.0 did: send it text/occi or JSON.
 //! - Auth per [`SimAuth`]: none, HTTP basic, or a token (`X-Auth-Token` or
-//!   `Authorization: Bearer`). A request without valid credentials gets `401` with the
-//!   profile's `WWW-Authenticate` challenge.
-//! - A new compute is `inactive` for [`SimOptions::provision_delay`], then `active`; start, stop,
-//!   restart and suspend show no intermediate OCCI state (OCCI has none) for
-//!   [`SimOptions::power_delay`]: the old state stays visible until the action has taken effect.
+//!   `Authorization: Bearer`); without valid credentials `401` with the profile's
+//!   `WWW-Authenticate` (`Basic realm=…`, or `Keystone uri=…` for tokens).
+//!   [`SimAuth::ProjectHeader`] wants ooi's `X-Project-Id` instead (`403` without it).
+//! - Collections per profile: `/compute/`, `/storage/`, `/network/`
+//!   for all; links at `/link/storagelink/`, `/link/networkinterface/` (rocci),
+//!   `/storagelink/`, `/networklink/` (ooi), `/storage/link/`, `/network/interface/` (pyssf).
+//!   `GET` on a template mixin location lists the computes that have it.
+//! - Create (`POST` to a collection): compute with an `os_tpl` (required by ooi), a
+//!   `resource_tpl` and (rocci) an availability zone, `occi.core.title`,
+//!   `occi.compute.hostname/cores/memory` (memory in GiB, ooi: MiB as ooi renders it), inline
+//!   `Link`s to storage to attach at create; storage with `occi.storage.size` (GB, required);
+//!   storagelink with `occi.core.source` (compute) and `occi.core.target` (storage) locations,
+//!   absolute or paths, and an optional `occi.storagelink.deviceid` (else `/dev/vdb`, …).
+//!   Answer: pyssf `201` + `Location`, body `OK`; rocci `201`, body `X-OCCI-Location: …`
+//!   (JSON: the entity + `Location`); ooi `200`, body `X-OCCI-Location: …` (JSON:
+//!   `{"resources":[…]}`). Unknown kinds or mixins: `400` naming the category.
+//! - A new compute is `inactive` for [`SimOptions::provision_delay`], then `active` (pyssf's
+//!   backend left it inactive until started; the simulator does not). Compute actions
+//!   `start`, `stop` (`method` graceful/acpioff/poweroff), `restart` (graceful/warm/cold),
+//!   `suspend` (hibernate/suspend) take [`SimOptions::power_delay`]; meanwhile the old state
+//!   stays and, in the OCCI 1.2 profiles, `occi.compute.state.message` says `provisioning`,
+//!   `starting`, `stopping`, `restarting` or `suspending`. An action that does not apply in
+//!   the current state, or while a change is under way: pyssf `400` ("This action is
+//!   currently no applicable."), ooi and rocci `409`. An action `Category` that does not match
+//!   `?action=`: `400` ("Schema does not match…"). Storage actions `online`/`offline`.
+//!   Action answers: pyssf `200` + the entity, rocci `200` empty, ooi `204`.
+//! - `POST` of a `resource_tpl` mixin to a compute resizes it (rOCCI's partial update).
+//! - Delete: compute (its storage links go with it), storage (`409`/`400` while attached),
+//!   storagelink (detach). Answers: pyssf `200 OK`, rocci `200` empty, ooi `204`.
+//! - Every compute has a public and a private network interface (inline `networkinterface`
+//!   links with `occi.networkinterface.address`), and inline `storagelink`s for attached
+//!   storage. ooi writes the link's own URL in `<…>` of inline links (text renderings).
+//! - Quirks kept per profile: pyssf renders numbers as quoted strings and `occi.core.id` as the
+//!   path; ooi renders memory in MiB, every action whether it applies or not, and an empty
+//!   collection as `204`; `Server` is `pyssf OCCI/1.1`, `ooi/1.2.0 OCCI/1.1 OCCI/1.2` or
+//!   `Apache/2.2.22 (Debian) OCCI/1.2`; error bodies are plain text (pyssf), plain text plus
+//!   `X-OCCI-Error` (rocci), or `{"code":…,"message":…}` for JSON clients (ooi).
 //!
 //! Time is evaluated lazily: every request first applies the deadlines that have passed.
 

@@ -88,6 +88,10 @@ async fn call(
     }
 }
 
+async fn get(app: &Router, uri: &str, accept: &str) -> Reply {
+    call(app, "GET", uri, &[("accept", accept)], "").await
+}
+
 const COMPUTE: &str =
     r#"compute; scheme="http://schemas.ogf.org/occi/infrastructure#"; class="kind""#;
 
@@ -275,57 +279,22 @@ async fn storage_attaches_through_a_storagelink_and_detaches() {
 #[tokio::test]
 async fn ooi_answers_empty_collections_with_204_and_errors_in_json() {
     let app = app(Profile::Ooi, Duration::ZERO);
-    let r = call(
-        &app,
-        "GET",
-        "/storagelink/",
-        &[("accept", "text/plain")],
-        "",
-    )
-    .await;
+    let r = get(&app, "/storagelink/", "text/plain").await;
     assert_eq!(r.status, 204);
-    let r = call(
-        &app,
-        "GET",
-        "/compute/nope",
-        &[("accept", "application/occi+json")],
-        "",
-    )
-    .await;
+    let r = get(&app, "/compute/nope", "application/occi+json").await;
     assert_eq!(r.status, 404);
     let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(json["code"], 404);
-    let r = call(
-        &app,
-        "GET",
-        "/compute/nope",
-        &[("accept", "text/plain")],
-        "",
-    )
-    .await;
+    let r = get(&app, "/compute/nope", "text/plain").await;
     assert_eq!(r.body, "The resource could not be found.");
 }
 
 #[tokio::test]
 async fn pyssf_refuses_json_and_unknown_media_types() {
     let app = app(Profile::Pyssf, Duration::ZERO);
-    let r = call(
-        &app,
-        "GET",
-        "/compute/",
-        &[("accept", "application/occi+json")],
-        "",
-    )
-    .await;
+    let r = get(&app, "/compute/", "application/occi+json").await;
     assert_eq!(r.status, 406);
-    let r = call(
-        &app,
-        "GET",
-        "/compute/",
-        &[("accept", "application/xml")],
-        "",
-    )
-    .await;
+    let r = get(&app, "/compute/", "application/xml").await;
     assert_eq!(r.status, 406);
     assert!(r.body.contains("application/xml"));
 }
@@ -362,14 +331,7 @@ async fn auth_is_checked_with_a_challenge_per_profile() {
 #[tokio::test]
 async fn query_interface_lists_templates_in_json() {
     let app = app(Profile::Ooi, Duration::ZERO);
-    let r = call(
-        &app,
-        "GET",
-        "/-/",
-        &[("accept", "application/occi+json")],
-        "",
-    )
-    .await;
+    let r = get(&app, "/-/", "application/occi+json").await;
     assert_eq!(r.status, 200);
     let msg = Message {
         media_type: MediaType::OcciJson,
