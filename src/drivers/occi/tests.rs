@@ -252,6 +252,22 @@ async fn x509_client_certificate_is_presented_in_a_real_mutual_tls_exchange() {
     );
     assert!(driver.capabilities().start_server && !driver.capabilities().stop_server);
 
+    // A VOMS-proxy-style file holding certificate, chain and key together works the same.
+    let proxy = dir.path().join("x509up_u1000");
+    std::fs::write(&proxy, format!("{}{}", pki.client_pem, pki.client_key_pem)).expect("proxy");
+    let mut one_file = config.clone();
+    one_file.auth = Some(AuthConfig::X509 {
+        certificate: proxy,
+        key: None,
+    });
+    let one_file = OcciSettings::from_config(&one_file, None).expect("settings");
+    let driver = OcciDriver::new("grid".into(), &one_file, options()).expect("driver");
+    driver
+        .discover()
+        .await
+        .expect("discovery with a one-file proxy");
+    assert_eq!(seen.load(Ordering::SeqCst), 2);
+
     // The same server refuses a client without a certificate: a transport failure.
     let mut anonymous = settings.clone();
     anonymous.auth = Auth::None;
