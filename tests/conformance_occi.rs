@@ -73,3 +73,83 @@ mod pyssf_text {
 
     conformance_suite!(target);
 }
+
+/// A gateway with provider `occi` at a separately started simulator, authenticating with
+/// `auth` (a provider file's `[auth]` table).
+async fn gateway_at(sim: &cloudgw::sim::occi::RunningSimulator, auth: &str) -> common::Gateway {
+    let config = common::provider_config(
+        "occi",
+        &format!(
+            "driver = \"occi\"\nendpoint = \"{}\"\nrendering = \"text-occi\"\n\n[auth]\n{auth}\n",
+            sim.endpoint()
+        ),
+    );
+    common::Gateway::start(vec![config]).await
+}
+
+async fn simulator_with(
+    profile: cloudgw::sim::occi::Profile,
+    auth: cloudgw::sim::occi::SimAuth,
+) -> cloudgw::sim::occi::RunningSimulator {
+    let options = cloudgw::sim::occi::SimOptions {
+        auth,
+        ..cloudgw::sim::occi::SimOptions::new(profile)
+    };
+    let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    match cloudgw::sim::occi::spawn(options, loopback).await {
+        Ok(sim) => sim,
+        Err(e) => panic!("simulator: {e}"),
+    }
+}
+
+/// The simulator checks the credentials a provider file configures: the right ones are served;
+/// wrong ones are the provider rejecting the gateway, which the gateway answers as 502
+/// `provider_unavailable` saying so (the client's own credentials were fine).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_credentials_are_checked_by_the_simulator() {
+    use cloudgw::sim::occi::{Profile, SimAuth};
+    let basic = simulator_with(
+        Profile::Rocci,
+        SimAuth::Basic {
+            username: "alice".into(),
+            password: "right".into(),
+        },
+    )
+    .await;
+    let token = simulator_with(Profile::Ooi, SimAuth::Token("t-right".into())).await;
+    let cases = [
+        (
+            &basic,
+            "type = \"basic\"\nusername = \"alice\"\npassword = \"right\"",
+            200,
+        ),
+        (
+            &basic,
+            "type = \"basic\"\nusername = \"alice\"\npassword = \"wrong\"",
+            502,
+        ),
+        (&token, "type = \"token\"\ntoken = \"t-right\"", 200),
+        (
+            &token,
+            "type = \"token\"\ntoken = \"t-right\"\nheader = \"Authorization\"",
+            200,
+        ),
+        (&token, "type = \"token\"\ntoken = \"t-wrong\"", 502),
+    ];
+    for (sim, auth, status) in cases {
+        let gw = gateway_at(sim, auth).await;
+        let answer = gw.get("/v1/providers/occi/servers").await;
+        if status == 200 {
+            assert_eq!(answer.status, 200, "{auth}: {answer:?}");
+        } else {
+            assert_eq!(status, 502);
+            answer.assert_problem(502, "provider_unavailable");
+            assert!(
+                answer.body["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("credentials")),
+                "{auth}: {answer:?}"
+            );
+        }
+    }
+}
