@@ -153,3 +153,48 @@ async fn configured_credentials_are_checked_by_the_simulator() {
         }
     }
 }
+
+/// OCCI has no transitional compute states; the simulator's OCCI 1.2 profiles say what is under
+/// way in `occi.compute.state.message`, which the gateway shows as `extra.state_message` while
+/// the power delay runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_stop_is_visible_until_it_takes_effect() {
+    let config = common::provider_config(
+        "occi",
+        "driver = \"occi\"\nsimulate = true\n\n[simulator]\nprofile = \"rocci\"\npower_delay_secs = 2\n",
+    );
+    let gw = common::Gateway::start(vec![config]).await;
+    let sizes = gw.get("/v1/providers/occi/sizes?limit=1").await;
+    let images = gw.get("/v1/providers/occi/images?limit=1").await;
+    let body = serde_json::json!({
+        "name": "timed",
+        "image_id": images.body["items"][0]["id"],
+        "size_id": sizes.body["items"][0]["id"],
+    });
+    let created = gw.post("/v1/providers/occi/servers", &body).await;
+    assert_eq!(created.status, 202, "{created:?}");
+    let op = gw
+        .wait_operation(created.body["operation"]["id"].as_str().unwrap_or_default())
+        .await;
+    assert_eq!(op["status"], "succeeded", "{op}");
+    let id = created.body["server"]["id"].as_str().unwrap_or_default();
+    let path = format!(
+        "/v1/providers/occi/servers/{}",
+        cloudgw::api::path_segment(id)
+    );
+    let stop = gw.post_empty(&format!("{path}/stop")).await;
+    assert_eq!(stop.status, 202, "{stop:?}");
+    let during = gw.get(&path).await;
+    assert_eq!(during.body["state"], "running", "{during:?}");
+    assert_eq!(
+        during.body["extra"]["state_message"], "stopping",
+        "{during:?}"
+    );
+    let op = gw
+        .wait_operation(stop.body["operation"]["id"].as_str().unwrap_or_default())
+        .await;
+    assert_eq!(op["status"], "succeeded", "{op}");
+    let after = gw.get(&path).await;
+    assert_eq!(after.body["state"], "stopped", "{after:?}");
+    assert!(after.body["extra"]["state_message"].is_null(), "{after:?}");
+}
