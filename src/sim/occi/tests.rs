@@ -355,3 +355,77 @@ async fn query_interface_lists_templates_in_json() {
         .and_then(|a| a.default.clone());
     assert_eq!(memory.and_then(|m| m.as_f64()), Some(256.0));
 }
+
+#[tokio::test]
+async fn bad_requests_get_4xx_and_never_5xx() {
+    for profile in Profile::ALL {
+        let app = app(profile, Duration::ZERO);
+        let compute = create_compute(&app, profile).await;
+        let cases: [(&str, String, Vec<(&str, &str)>, &str); 10] = [
+            ("GET", "/nowhere".into(), vec![], ""),
+            (
+                "PUT",
+                compute.clone(),
+                vec![("content-type", "text/occi"), ("category", COMPUTE)],
+                "",
+            ),
+            ("DELETE", "/compute/".into(), vec![], ""),
+            (
+                "POST",
+                "/compute/".into(),
+                vec![("content-type", "text/occi")],
+                "",
+            ),
+            (
+                "POST",
+                "/compute/".into(),
+                vec![("content-type", "application/xml")],
+                "<x/>",
+            ),
+            (
+                "POST",
+                "/compute/".into(),
+                vec![
+                    ("content-type", "text/occi"),
+                    ("category", COMPUTE),
+                    ("x-occi-attribute", "occi.compute.cores=-2"),
+                ],
+                "",
+            ),
+            (
+                "POST",
+                "/storage/".into(),
+                vec![
+                    ("content-type", "text/occi"),
+                    (
+                        "category",
+                        r#"storage; scheme="http://schemas.ogf.org/occi/infrastructure#"; class="kind""#,
+                    ),
+                ],
+                "",
+            ),
+            ("POST", format!("{compute}?action=fly"), vec![], ""),
+            (
+                "POST",
+                format!("{compute}?action=stop"),
+                vec![("content-type", "text/occi"), ("category", "garbage")],
+                "",
+            ),
+            ("GET", compute.clone(), vec![("accept", "image/png")], ""),
+        ];
+        for (method, uri, headers, body) in cases {
+            let r = call(&app, method, &uri, &headers, body).await;
+            assert!(
+                r.status.is_client_error(),
+                "{profile} {method} {uri} {headers:?}: {} {}",
+                r.status,
+                r.body
+            );
+        }
+        let r = call(&app, "GET", &compute, &[], "").await;
+        assert_eq!(
+            r.status, 200,
+            "{profile}: the refused requests changed nothing"
+        );
+    }
+}
