@@ -356,12 +356,15 @@ async fn query_interface_lists_templates_in_json() {
     assert_eq!(memory.and_then(|m| m.as_f64()), Some(256.0));
 }
 
+/// Method, URI, headers and body of a request.
+type BadRequest<'a> = (&'a str, String, Vec<(&'a str, &'a str)>, &'a str);
+
 #[tokio::test]
 async fn bad_requests_get_4xx_and_never_5xx() {
     for profile in Profile::ALL {
         let app = app(profile, Duration::ZERO);
         let compute = create_compute(&app, profile).await;
-        let cases: [(&str, String, Vec<(&str, &str)>, &str); 10] = [
+        let cases: [BadRequest<'_>; 10] = [
             ("GET", "/nowhere".into(), vec![], ""),
             (
                 "PUT",
