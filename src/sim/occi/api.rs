@@ -383,6 +383,19 @@ fn create_compute(
             && let Some(z) = catalog.zone(&m.term)
         {
             new.zone = Some(z.term);
+        } else if let Some((index, context)) = catalog.context(&m.scheme, &m.term) {
+            let value = entity
+                .attributes
+                .text(context.attribute)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| {
+                    SimError::bad_request(format!(
+                        "mixin {} requires attribute {}",
+                        m.type_id(),
+                        context.attribute
+                    ))
+                })?;
+            new.contexts.push((index, value));
         } else {
             return Err(not_registered(m));
         }

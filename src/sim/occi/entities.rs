@@ -129,6 +129,13 @@ pub fn compute(loc: &Locator, state: &State, c: &Compute) -> Entity {
     e.mixins
         .extend(c.resource_tpl.map(|t| resource_tpl_id(catalog, t)));
     e.mixins.extend(c.zone.map(|t| zone_id(catalog, t)));
+    // The mixins show; their values (user data, keys) are not rendered back, as clouds do.
+    e.mixins.extend(
+        c.contexts
+            .iter()
+            .filter_map(|(i, _)| catalog.contexts.get(*i))
+            .map(|m| CategoryId::new(m.scheme, m.term)),
+    );
     let a = &mut e.attributes;
     a.set(attr::ID, core_id(profile, &path, &c.id));
     a.set(attr::TITLE, c.title.as_str());
@@ -595,6 +602,23 @@ pub fn query_interface(loc: &Locator, catalog: &Catalog) -> QueryInterface {
             d.default = Some(AttributeValue::int(i64::from(disk)));
             c.attributes.push(d);
         }
+        cats.push(c);
+    }
+    for m in catalog.contexts {
+        let mut c = category(
+            CategoryId::new(m.scheme, m.term),
+            CategoryClass::Mixin,
+            m.title,
+            None,
+            Some(loc.local(m.location)),
+        );
+        c.applies = vec![kind("compute")];
+        c.attributes = std::iter::once(AttributeDef {
+            required: true,
+            ..def(m.attribute, false, "string")
+        })
+        .chain(m.optional.iter().map(|o| def(o, false, "string")))
+        .collect();
         cats.push(c);
     }
     if !catalog.zones.is_empty() {

@@ -38,6 +38,10 @@
 //!   currently no applicable."), ooi and rocci `409`. An action `Category` that does not match
 //!   `?action=`: `400` ("Schema does not match…"). Storage actions `online`/`offline`.
 //!   Action answers: pyssf `200` + the entity, rocci `200` empty, ooi `204`.
+//! - Contextualization: rocci offers OpenStack-style `public_key`/`user_data` mixins, ooi those
+//!   and OGF `user_data`/`ssh_key` (with ooi's attribute spelling
+//!   `occi.crendentials.ssh.publickey`); a create with one needs its value attribute (`400`
+//!   otherwise); the mixin shows on the compute, the value is not rendered back.
 //! - `POST` of a `resource_tpl` mixin to a compute resizes it (rOCCI's partial update).
 //! - Delete: compute (its storage links go with it), storage (`409`/`400` while attached),
 //!   storagelink (detach). Answers: pyssf `200 OK`, rocci `200` empty, ooi `204`.
@@ -81,7 +85,7 @@ use error::{ErrorKind, SimError};
 use state::State;
 
 pub use profile::Profile;
-pub use seed::{Catalog, OsTemplate, ResourceTemplate, Zone, catalog};
+pub use seed::{Catalog, ContextMixin, OsTemplate, ResourceTemplate, Zone, catalog};
 
 /// Default of [`SimOptions::provision_delay`].
 pub const DEFAULT_PROVISION_DELAY: Duration = Duration::ZERO;

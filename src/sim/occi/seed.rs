@@ -38,6 +38,23 @@ pub struct Zone {
     pub title: &'static str,
 }
 
+/// A contextualization mixin (user data, SSH key) a compute may be created with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContextMixin {
+    /// The mixin's scheme.
+    pub scheme: &'static str,
+    /// The mixin's term.
+    pub term: &'static str,
+    /// The mixin's title.
+    pub title: &'static str,
+    /// Its collection path.
+    pub location: &'static str,
+    /// The attribute carrying the value (required with the mixin).
+    pub attribute: &'static str,
+    /// Further optional attributes it defines.
+    pub optional: &'static [&'static str],
+}
+
 /// A network a compute gets an interface on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Network {
@@ -66,6 +83,8 @@ pub struct Catalog {
     pub zone_scheme: &'static str,
     /// The zones (none where the server has no zone mixins).
     pub zones: &'static [Zone],
+    /// User-data and SSH-key mixins (none where the server has none).
+    pub contexts: &'static [ContextMixin],
     /// Public network first, then private.
     pub networks: &'static [Network; 2],
 }
@@ -85,6 +104,9 @@ const fn size(
         disk_gb,
     }
 }
+
+const OPENSTACK_USER_DATA: &str = "http://schemas.openstack.org/compute/instance#";
+const OPENSTACK_PUBLIC_KEY: &str = "http://schemas.openstack.org/instance/credentials#";
 
 const fn image(term: &'static str, title: &'static str) -> OsTemplate {
     OsTemplate { term, title }
@@ -143,6 +165,25 @@ const ROCCI: Catalog = Catalog {
             title: "Availablity zone fedcloud-cerit-sc",
         },
     ],
+    // rOCCI-server 2's OpenStack-style contextualization (`rocci-core-1.2/model.txt`).
+    contexts: &[
+        ContextMixin {
+            scheme: OPENSTACK_PUBLIC_KEY,
+            term: "public_key",
+            title: "OpenStack's contextualization extension - credentials",
+            location: "/mixin/public_key/",
+            attribute: "org.openstack.credentials.publickey.data",
+            optional: &["org.openstack.credentials.publickey.name"],
+        },
+        ContextMixin {
+            scheme: OPENSTACK_USER_DATA,
+            term: "user_data",
+            title: "OpenStack's contextualization extension - user_data",
+            location: "/mixin/user_data/",
+            attribute: "org.openstack.compute.user_data",
+            optional: &[],
+        },
+    ],
     networks: &[
         Network {
             id: "24",
@@ -172,6 +213,41 @@ const OOI: Catalog = Catalog {
     os_templates: &[image("foo", "foo"), image("bar", "bar")],
     zone_scheme: "",
     zones: &[],
+    // ooi's four, as captured (`03-…json`), with its spelling `occi.crendentials.ssh.publickey`.
+    contexts: &[
+        ContextMixin {
+            scheme: OPENSTACK_USER_DATA,
+            term: "user_data",
+            title: "Contextualization extension - user_data",
+            location: "/openstack_user_data/",
+            attribute: "org.openstack.compute.user_data",
+            optional: &[],
+        },
+        ContextMixin {
+            scheme: OPENSTACK_PUBLIC_KEY,
+            term: "public_key",
+            title: "Contextualization extension - public_key",
+            location: "/openstack_public_key/",
+            attribute: "org.openstack.credentials.publickey.data",
+            optional: &["org.openstack.credentials.publickey.name"],
+        },
+        ContextMixin {
+            scheme: "http://schemas.ogf.org/occi/infrastructure/compute#",
+            term: "user_data",
+            title: "Contextualization mixin",
+            location: "/user_data/",
+            attribute: "occi.compute.userdata",
+            optional: &[],
+        },
+        ContextMixin {
+            scheme: "http://schemas.ogf.org/occi/infrastructure/credentials#",
+            term: "ssh_key",
+            title: "Credentials mixin",
+            location: "/ssh_key/",
+            attribute: "occi.crendentials.ssh.publickey",
+            optional: &[],
+        },
+    ],
     networks: &[
         Network {
             id: "PUBLIC",
@@ -222,6 +298,7 @@ const PYSSF: Catalog = Catalog {
     ],
     zone_scheme: "",
     zones: &[],
+    contexts: &[],
     networks: &[
         Network {
             id: "public",
@@ -261,6 +338,14 @@ impl Catalog {
     /// The zone with `term`.
     pub fn zone(&self, term: &str) -> Option<&Zone> {
         self.zones.iter().find(|z| z.term == term)
+    }
+
+    /// The contextualization mixin with `scheme` and `term`, and its index.
+    pub fn context(&self, scheme: &str, term: &str) -> Option<(usize, &ContextMixin)> {
+        self.contexts
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.scheme == scheme && c.term == term)
     }
 
     /// The network with `id`.

@@ -201,6 +201,8 @@ pub struct Compute {
     pub resource_tpl: Option<&'static str>,
     /// Term of its availability-zone mixin.
     pub zone: Option<&'static str>,
+    /// Its contextualization mixins (indexes into the catalog's) with their values.
+    pub contexts: Vec<(usize, String)>,
     /// `occi.compute.cores`.
     pub cores: u32,
     /// `occi.compute.memory` in GiB.
@@ -256,6 +258,8 @@ pub struct NewCompute {
     pub resource_tpl: Option<&'static str>,
     /// Zone term.
     pub zone: Option<&'static str>,
+    /// Contextualization mixins (catalog indexes) with their values.
+    pub contexts: Vec<(usize, String)>,
     /// `occi.compute.cores` given explicitly.
     pub cores: Option<u32>,
     /// `occi.compute.memory` given explicitly, in GiB.
@@ -364,6 +368,7 @@ impl State {
             os_tpl: new.os_tpl,
             resource_tpl: new.resource_tpl,
             zone: new.zone,
+            contexts: new.contexts,
             cores: new.cores.or(size.map(|s| s.cores)).unwrap_or(1),
             memory_gib: new.memory_gib.or(size.map(|s| s.memory_gib)).unwrap_or(1.0),
             architecture: "x64",

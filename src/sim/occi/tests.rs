@@ -432,3 +432,59 @@ async fn bad_requests_get_4xx_and_never_5xx() {
         );
     }
 }
+
+#[tokio::test]
+async fn contextualization_mixins_need_their_value_and_show_on_the_compute() {
+    let app = app(Profile::Ooi, Duration::ZERO);
+    let catalog = seed::catalog(Profile::Ooi);
+    let kind_and_image = format!(
+        r#"{COMPUTE}, {}; scheme="{}"; class="mixin""#,
+        catalog.os_templates[0].term, catalog.os_scheme
+    );
+    let ssh_key = r#"ssh_key; scheme="http://schemas.ogf.org/occi/infrastructure/credentials#"; class="mixin""#;
+    let category = format!("{kind_and_image}, {ssh_key}");
+    let missing = call(
+        &app,
+        "POST",
+        "/compute/",
+        &[("content-type", "text/occi"), ("category", &category)],
+        "",
+    )
+    .await;
+    assert_eq!(missing.status, 400, "{}", missing.body);
+    assert!(
+        missing.body.contains("occi.crendentials.ssh.publickey"),
+        "{}",
+        missing.body
+    );
+    let created = call(
+        &app,
+        "POST",
+        "/compute/",
+        &[
+            ("content-type", "text/occi"),
+            ("category", &category),
+            (
+                "x-occi-attribute",
+                r#"occi.crendentials.ssh.publickey="ssh-ed25519 AAAA u@h""#,
+            ),
+        ],
+        "",
+    )
+    .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let vm = get(&app, &created.created_path(), "text/plain")
+        .await
+        .entity();
+    assert!(
+        vm.mixins.iter().any(|m| m.term == "ssh_key"),
+        "{:?}",
+        vm.mixins
+    );
+    assert!(
+        vm.attributes
+            .get("occi.crendentials.ssh.publickey")
+            .is_none(),
+        "the key is not rendered back"
+    );
+}
