@@ -464,26 +464,25 @@ fn update(
         )));
     }
     state.compute(id)?;
-    let profile = loc.profile();
-    let media = request_media_type(req, profile)?;
-    let lines = occi::parse_entity(&message(req, media));
     // A mixin-only body has no kind; the parser then takes the first category as the kind.
-    let categories: Vec<CategoryId> = match lines {
-        Ok(e) => std::iter::once(e.kind).chain(e.mixins).collect(),
-        Err(e) => return Err(SimError::bad_request(e.to_string())),
-    };
-    let catalog = state.catalog();
-    let size = categories
-        .iter()
-        .filter(|m| **m != ids::infra("compute"))
-        .map(|m| {
-            (m.scheme == catalog.resource_scheme)
-                .then(|| catalog.resource_template(&m.term))
-                .flatten()
-                .ok_or_else(|| not_registered(m))
-        })
+    let entity = parse_entity(req, loc.profile())?;
+    let mut named = std::iter::once(&entity.kind)
+        .chain(&entity.mixins)
+        .filter(|m| **m != ids::infra("compute"));
+    let first = named
         .next()
-        .ok_or_else(|| SimError::bad_request("the update names no resource_tpl mixin"))??;
+        .ok_or_else(|| SimError::bad_request("the update names no resource_tpl mixin"))?;
+    if let Some(other) = named.next() {
+        return Err(SimError::bad_request(format!(
+            "only a compute's resource_tpl can change; {} cannot be added",
+            other.type_id()
+        )));
+    }
+    let catalog = state.catalog();
+    let size = (first.scheme == catalog.resource_scheme)
+        .then(|| catalog.resource_template(&first.term))
+        .flatten()
+        .ok_or_else(|| not_registered(first))?;
     state.resize(id, size.term, size.cores, size.memory_gib)?;
     Ok(Answer::Entity(entities::compute(
         loc,
