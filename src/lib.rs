@@ -14,6 +14,7 @@ pub mod drivers;
 pub mod events;
 pub mod metrics;
 pub mod model;
+pub mod occi;
 pub mod ops;
 pub mod registry;
 pub mod sim;

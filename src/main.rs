@@ -89,6 +89,51 @@ struct ServeArgs {
 enum SimulateCommand {
     /// A GoGrid API v1.x simulator serving /api/<group>/<object>/<verb>.
     Gogrid(GoGridSimArgs),
+    /// An OCCI 1.1/1.2 simulator (query interface at /-/, compute, storage, links, actions)
+    /// answering like rOCCI-server, OpenStack ooi or pyssf.
+    ///
+    /// Without --username/--password or --token every request is served. With them, requests
+    /// need HTTP basic auth or the token (as X-Auth-Token or Authorization: Bearer); others get
+    /// 401 with the profile's WWW-Authenticate challenge. Prefer the environment variables for
+    /// secrets: command lines are visible to other users.
+    Occi(OcciSimArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct OcciSimArgs {
+    /// Address to listen on; loopback only (the simulator's credentials are not a protection).
+    #[arg(long, env = "CLOUDGW_SIM_LISTEN", default_value = "127.0.0.1:8082")]
+    listen: SocketAddr,
+    /// Which server's answers to reproduce: rocci (OCCI 1.2, JSON), ooi (OCCI 1.1 and 1.2,
+    /// JSON) or pyssf (OCCI 1.1, text only).
+    #[arg(long, env = "CLOUDGW_SIM_PROFILE", default_value = "rocci",
+          value_parser = clap::builder::PossibleValuesParser::new(["rocci", "ooi", "pyssf"]))]
+    profile: String,
+    /// Basic-auth user name the simulator accepts (with --password).
+    #[arg(
+        long,
+        env = "CLOUDGW_SIM_USERNAME",
+        requires = "password",
+        conflicts_with = "token"
+    )]
+    username: Option<String>,
+    /// Basic-auth password (with --username).
+    #[arg(
+        long,
+        env = "CLOUDGW_SIM_PASSWORD",
+        requires = "username",
+        hide_env_values = true
+    )]
+    password: Option<String>,
+    /// Token the simulator accepts (Keystone-style X-Auth-Token, or Authorization: Bearer).
+    #[arg(long, env = "CLOUDGW_SIM_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Seconds a new compute stays inactive before it is active (provisioning).
+    #[arg(long, env = "CLOUDGW_SIM_PROVISION_DELAY", default_value_t = 0.0)]
+    provision_delay: f64,
+    /// Seconds start, stop, restart and suspend take to take effect.
+    #[arg(long, env = "CLOUDGW_SIM_POWER_DELAY", default_value_t = 1.0)]
+    power_delay: f64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -131,6 +176,9 @@ async fn main() -> ExitCode {
         Command::Simulate {
             cloud: SimulateCommand::Gogrid(args),
         } => simulate_gogrid(args).await,
+        Command::Simulate {
+            cloud: SimulateCommand::Occi(args),
+        } => simulate_occi(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -228,6 +276,42 @@ async fn simulate_gogrid(args: GoGridSimArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     tracing::info!("GoGrid simulator serving on {}", running.endpoint());
+    shutdown_signal().await;
+    Ok(())
+}
+
+async fn simulate_occi(args: OcciSimArgs) -> Result<(), String> {
+    if !args.listen.ip().is_loopback() {
+        return Err(format!(
+            "refusing to listen on {}: the OCCI simulator serves only on loopback (127.0.0.1 or [::1])",
+            args.listen
+        ));
+    }
+    let seconds = |v: f64, name: &str| {
+        Duration::try_from_secs_f64(v)
+            .map_err(|_| format!("--{name} must be a number of seconds ≥ 0"))
+    };
+    let profile: sim::occi::Profile = args.profile.parse()?;
+    let auth = match (args.username, args.password, args.token) {
+        (Some(username), Some(password), None) => sim::occi::SimAuth::Basic { username, password },
+        (None, None, Some(token)) => sim::occi::SimAuth::Token(token),
+        (None, None, None) => sim::occi::SimAuth::None,
+        _ => return Err("use either --username with --password, or --token".into()),
+    };
+    let options = sim::occi::SimOptions {
+        profile,
+        auth,
+        provision_delay: seconds(args.provision_delay, "provision-delay")?,
+        power_delay: seconds(args.power_delay, "power-delay")?,
+    };
+    let running = sim::occi::spawn(options, args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    tracing::info!(
+        "OCCI simulator ({profile}) serving on {}; query interface at {}/-/",
+        running.endpoint(),
+        running.endpoint()
+    );
     shutdown_signal().await;
     Ok(())
 }

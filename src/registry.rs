@@ -14,6 +14,7 @@ use backon::{ExponentialBuilder, Retryable};
 use crate::config::{DriverConfig, ProviderConfig, Secret};
 use crate::driver::{Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind};
 use crate::drivers::gogrid::{GoGridConfig, GoGridDriver, GoGridSettings};
+use crate::drivers::occi::{Auth as OcciAuth, OcciConfig, OcciDriver, OcciOptions, OcciSettings};
 use crate::model::{Provider, ProviderHealth, Server};
 use crate::sim;
 
@@ -239,6 +240,7 @@ pub struct Registry {
 #[derive(Debug)]
 enum Simulator {
     GoGrid(#[allow(dead_code)] sim::gogrid::RunningSimulator),
+    Occi(#[allow(dead_code)] sim::occi::RunningSimulator),
 }
 
 /// Why the registry could not be built.
@@ -304,6 +306,7 @@ async fn build(
 ) -> Result<(ProviderEntry, Option<Simulator>), RegistryError> {
     match &config.driver {
         DriverConfig::Gogrid(gg) => build_gogrid(config, gg).await,
+        DriverConfig::Occi(oc) => build_occi(config, oc).await,
     }
 }
 
@@ -374,6 +377,113 @@ async fn start_gogrid_simulator(
         Secret::new(secret),
         running,
     ))
+}
+
+/// How long the start waits for an OCCI server's query interface before going on with the
+/// assumed capabilities (the driver reads it again on its first call).
+const OCCI_START_DISCOVERY: Duration = Duration::from_secs(10);
+
+async fn build_occi(
+    config: &ProviderConfig,
+    oc: &OcciConfig,
+) -> Result<(ProviderEntry, Option<Simulator>), RegistryError> {
+    let invalid = |message: String| RegistryError::Provider {
+        path: config.path.display().to_string(),
+        message,
+    };
+    oc.validate()
+        .map_err(|(field, message)| invalid(format!("field `{field}`: {message}")))?;
+    let (endpoint, sim_auth, simulator) = if oc.simulate {
+        let (endpoint, auth, running) = start_occi_simulator(&config.id, oc).await?;
+        (Some(endpoint), auth, Some(Simulator::Occi(running)))
+    } else {
+        (None, None, None)
+    };
+    let mut settings = OcciSettings::from_config(oc, endpoint).map_err(invalid)?;
+    if let Some(auth) = sim_auth {
+        settings.auth = auth;
+    }
+    let region = oc.region.clone().unwrap_or_else(|| "default".to_owned());
+    let options = OcciOptions {
+        rendering: oc.rendering,
+        discovery_refresh: Duration::from_secs(oc.discovery_refresh_secs),
+        list_concurrency: oc.list_concurrency,
+        region: Some(region.clone()),
+    };
+    let driver = OcciDriver::new(config.id.clone(), &settings, options)
+        .map_err(|e| invalid(format!("cannot set up the driver: {e}")))?;
+    match tokio::time::timeout(OCCI_START_DISCOVERY, driver.discover()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(provider = %config.id, error = %e,
+            "OCCI discovery failed at start; assuming the standard kinds and actions until it succeeds"),
+        Err(_) => tracing::warn!(provider = %config.id,
+            "OCCI discovery timed out at start; assuming the standard kinds and actions until it succeeds"),
+    }
+    let entry = ProviderEntry::new(
+        &config.id,
+        "occi",
+        Some(region),
+        oc.simulate,
+        Arc::new(driver),
+    );
+    Ok((entry, simulator))
+}
+
+/// Starts the OCCI simulator for a `simulate = true` provider: with the provider's `[auth]`
+/// (basic or token) when it has one, else with generated credentials in the profile's usual
+/// style (a token for ooi, basic auth for the others).
+async fn start_occi_simulator(
+    provider: &str,
+    oc: &OcciConfig,
+) -> Result<(String, Option<OcciAuth>, sim::occi::RunningSimulator), RegistryError> {
+    use crate::drivers::occi::{AuthConfig, TokenHeader};
+    let generated = uuid::Uuid::new_v4().simple().to_string();
+    let (sim_auth, driver_auth) = match &oc.auth {
+        Some(AuthConfig::Basic { username, password }) => (
+            sim::occi::SimAuth::Basic {
+                username: username.clone(),
+                password: password.expose().to_owned(),
+            },
+            None,
+        ),
+        Some(AuthConfig::Token { token, .. }) => {
+            (sim::occi::SimAuth::Token(token.expose().to_owned()), None)
+        }
+        // validate() refuses x509 with simulate.
+        Some(AuthConfig::X509 { .. }) | None => match oc.simulator.profile {
+            sim::occi::Profile::Ooi => (
+                sim::occi::SimAuth::Token(generated.clone()),
+                Some(OcciAuth::Token {
+                    token: Secret::new(generated),
+                    header: TokenHeader::XAuthToken,
+                }),
+            ),
+            _ => (
+                sim::occi::SimAuth::Basic {
+                    username: "cloudgw".into(),
+                    password: generated.clone(),
+                },
+                Some(OcciAuth::Basic {
+                    username: "cloudgw".into(),
+                    password: Secret::new(generated),
+                }),
+            ),
+        },
+    };
+    let options = sim::occi::SimOptions {
+        profile: oc.simulator.profile,
+        auth: sim_auth,
+        provision_delay: seconds(oc.simulator.provision_delay_secs),
+        power_delay: seconds(oc.simulator.power_delay_secs),
+    };
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let running = sim::occi::spawn(options, loopback)
+        .await
+        .map_err(|source| RegistryError::Simulator {
+            provider: provider.to_owned(),
+            source,
+        })?;
+    Ok((running.endpoint(), driver_auth, running))
 }
 
 fn seconds(value: f64) -> Duration {

@@ -14,12 +14,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::drivers::gogrid::GoGridConfig;
+use crate::drivers::occi::OcciConfig;
 
 /// One provider file, after expansion: the driver it names and that driver's settings.
 #[derive(Debug, Clone)]
 pub enum DriverConfig {
     /// `driver = "gogrid"`.
     Gogrid(GoGridConfig),
+    /// `driver = "occi"`.
+    Occi(OcciConfig),
 }
 
 impl DriverConfig {
@@ -27,6 +30,7 @@ impl DriverConfig {
     pub fn driver_name(&self) -> &'static str {
         match self {
             DriverConfig::Gogrid(_) => "gogrid",
+            DriverConfig::Occi(_) => "occi",
         }
     }
 }
@@ -174,9 +178,10 @@ fn deserialize_driver(value: toml::Value) -> Result<DriverConfig, (Vec<String>, 
     let rest = toml::Value::Table(table);
     match driver.as_str() {
         "gogrid" => settings(rest).map(DriverConfig::Gogrid),
+        "occi" => settings(rest).map(DriverConfig::Occi),
         other => Err((
             vec!["driver".into()],
-            format!("unknown driver `{other}`, expected one of `gogrid`"),
+            format!("unknown driver `{other}`, expected one of `gogrid`, `occi`"),
         )),
     }
 }
@@ -184,6 +189,7 @@ fn deserialize_driver(value: toml::Value) -> Result<DriverConfig, (Vec<String>, 
 fn validate(driver: &DriverConfig) -> Result<(), (Vec<String>, String)> {
     let checked = match driver {
         DriverConfig::Gogrid(config) => config.validate(),
+        DriverConfig::Occi(config) => config.validate(),
     };
     checked.map_err(|(field, message)| (field.split('.').map(str::to_owned).collect(), message))
 }
@@ -307,7 +313,9 @@ mod tests {
         let config = parse("providers/gg-east.toml", text).map_err(|e| e[0].to_string());
         let config = config.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(config.id, "gg-east");
-        let DriverConfig::Gogrid(gg) = config.driver;
+        let DriverConfig::Gogrid(gg) = config.driver else {
+            panic!("not a gogrid config")
+        };
         assert_eq!(gg.api_key.as_ref().map(|s| s.expose()), Some("key-1"));
         assert_eq!(
             gg.shared_secret.as_ref().map(|s| s.expose()),

@@ -2,3 +2,4 @@
 //! `config.rs`, `client.rs` wire calls, `mapping.rs` native ↔ unified, `error.rs`, `docs.md`).
 
 pub mod gogrid;
+pub mod occi;

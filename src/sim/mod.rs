@@ -2,3 +2,4 @@
 //! `cloudgw simulate …` or in-process for providers with `simulate = true`.
 
 pub mod gogrid;
+pub mod occi;

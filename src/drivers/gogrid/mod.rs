@@ -20,6 +20,8 @@ mod tests;
 
 pub use client::sign as signature;
 pub use config::{GoGridConfig, GoGridSettings, SimulatorConfig};
+/// `Retry-After` parsing, shared with the other HTTP drivers.
+pub(crate) use error::parse_retry_after;
 
 use std::future::Future;
 

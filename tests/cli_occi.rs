@@ -1,0 +1,220 @@
+//! `cloudgw simulate occi` and the default OCCI provider as an operator uses them.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_cloudgw");
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cloudgw: {e}"));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    l.local_addr().map(|a| a.port()).unwrap_or(0)
+}
+
+/// A `cloudgw simulate occi` process, killed when dropped.
+struct Simulator {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the simulator with `args` and settings from `env`, and waits until it answers.
+async fn simulator(args: &[&str], env: &[(&str, &str)]) -> Simulator {
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut cmd = Command::new(BIN);
+    cmd.args(["simulate", "occi", "--listen", &listen])
+        .args(args)
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
+    let sim = Simulator {
+        child,
+        base: format!("http://{listen}"),
+    };
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client.get(format!("{}/-/", sim.base)).send().await.is_ok() {
+            return sim;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the OCCI simulator did not start on {listen}");
+}
+
+#[test]
+fn check_accepts_the_default_occi_provider() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/providers");
+    let (code, out, err) = run(&["check", "--providers", dir]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("provider occi (driver occi) ok"), "{out}");
+}
+
+#[test]
+fn simulate_occi_help_names_every_flag_and_its_environment_variable() {
+    let (code, out, _) = run(&["simulate", "occi", "--help"]);
+    assert_eq!(code, 0);
+    for (flag, env) in [
+        ("--listen", "CLOUDGW_SIM_LISTEN"),
+        ("--profile", "CLOUDGW_SIM_PROFILE"),
+        ("--username", "CLOUDGW_SIM_USERNAME"),
+        ("--password", "CLOUDGW_SIM_PASSWORD"),
+        ("--token", "CLOUDGW_SIM_TOKEN"),
+        ("--provision-delay", "CLOUDGW_SIM_PROVISION_DELAY"),
+        ("--power-delay", "CLOUDGW_SIM_POWER_DELAY"),
+    ] {
+        assert!(
+            out.contains(flag) && out.contains(env),
+            "{flag}/{env}: {out}"
+        );
+    }
+    assert!(out.contains("rocci, ooi, pyssf"), "{out}");
+}
+
+#[test]
+fn simulate_occi_refuses_bad_flags() {
+    let (code, _, err) = run(&["simulate", "occi", "--listen", "0.0.0.0:0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("only on loopback"), "{err}");
+    let (code, _, err) = run(&["simulate", "occi", "--profile", "nova"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("possible values"), "{err}");
+    let (code, _, err) = run(&["simulate", "occi", "--username", "u"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--password"), "{err}");
+    let (code, _, err) = run(&["simulate", "occi", "--power-delay", "-1"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[tokio::test]
+async fn simulate_occi_serves_the_profile_with_basic_auth() {
+    let sim = simulator(
+        &["--profile", "pyssf", "--username", "alice"],
+        &[("CLOUDGW_SIM_PASSWORD", "s3cret")],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/-/", sim.base);
+    let refused = client
+        .get(&url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(refused.status(), 401);
+    let challenge = refused.headers().get("www-authenticate");
+    assert!(
+        challenge
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("Basic")),
+        "{challenge:?}"
+    );
+    let served = client
+        .get(&url)
+        .basic_auth("alice", Some("s3cret"))
+        .header("accept", "text/plain")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(served.status(), 200);
+    assert_eq!(
+        served.headers().get("server").and_then(|v| v.to_str().ok()),
+        Some("pyssf OCCI/1.1")
+    );
+    let body = served.text().await.unwrap_or_default();
+    assert!(body.contains("Category: compute;"), "{body}");
+}
+
+#[tokio::test]
+async fn simulate_occi_reads_its_settings_from_the_environment() {
+    let sim = simulator(
+        &[],
+        &[("CLOUDGW_SIM_PROFILE", "ooi"), ("CLOUDGW_SIM_TOKEN", "tok")],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let answer = client
+        .get(format!("{}/compute/", sim.base))
+        .header("x-auth-token", "tok")
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        answer.status(),
+        204,
+        "ooi answers an empty collection with 204"
+    );
+    assert_eq!(
+        answer.headers().get("server").and_then(|v| v.to_str().ok()),
+        Some("ooi/1.2.0 OCCI/1.1 OCCI/1.2")
+    );
+}
+
+/// The default providers serve an OCCI provider through the gateway with no credentials.
+#[test]
+fn serve_runs_the_default_occi_provider() {
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            &listen,
+            "--providers",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/providers"),
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = format!("http://{listen}");
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    let sizes = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        for _ in 0..100 {
+            if client.get(format!("{base}/healthz")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let answer = client
+            .get(format!("{base}/v1/providers/occi/sizes"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let status = answer.status();
+        let body: serde_json::Value = answer.json().await.unwrap_or_default();
+        (status, body)
+    });
+    let _ = child.kill();
+    let stderr = child.stderr.take();
+    let _ = child.wait();
+    let (status, body) = sizes;
+    let log: Vec<String> = stderr
+        .map(|s| BufReader::new(s).lines().map_while(Result::ok).collect())
+        .unwrap_or_default();
+    assert_eq!(status, 200, "{body} {log:?}");
+    let items = body["items"].as_array().cloned().unwrap_or_default();
+    assert!(
+        items
+            .iter()
+            .any(|s| s["cores"].as_f64() == Some(1.0) && s["memory_mib"] == 1741),
+        "the rOCCI 'small' size (1 core, 1.7 GB) is missing: {body}"
+    );
+}
