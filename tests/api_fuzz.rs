@@ -36,6 +36,7 @@ fn capability_named(detail: &str, provider: &str) -> Option<String> {
             "key_name" => "create_server_with_key_name",
             "user_data" => "create_server_with_user_data",
             "tags" => "create_server_with_tags",
+            "owner" => "list_images_by_owner",
             _ => return None,
         }
         .to_owned(),

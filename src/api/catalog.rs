@@ -9,7 +9,7 @@ use super::AppState;
 use super::extract::{Path, Query};
 use super::pagination::{provider_next_cursor, provider_request};
 use super::problem::ApiError;
-use super::respond::provider;
+use super::respond::{provider, require_option};
 use crate::driver::{DriverOp, ImageFilter};
 use crate::model::{Image, ImageList, RegionList, SizeList};
 
@@ -62,6 +62,9 @@ pub async fn list_images(
 ) -> Result<Json<ImageList>, ApiError> {
     let entry = provider(&state, &provider_id)?;
     let req = provider_request("images", entry.id(), params.limit, params.cursor.as_deref())?;
+    if params.owner.is_some() {
+        require_option(&entry, entry.capabilities().list_images_by_owner, "owner")?;
+    }
     let filter = ImageFilter {
         owner: params.owner,
         name: params.name,

@@ -31,6 +31,8 @@ pub struct Capabilities {
     pub delete_server: bool,
     /// List images.
     pub list_images: bool,
+    /// Filter the image list by owner (`owner`).
+    pub list_images_by_owner: bool,
     /// Read one image.
     pub get_image: bool,
     /// List sizes.

@@ -490,6 +490,13 @@ pub async fn unsupported_operations_answer_501(t: &Target) {
         );
         checked += 1;
     }
+    if !caps.list_images_by_owner {
+        expect(
+            t.gw.get(&t.path("/images?owner=someone")).await,
+            "images by owner",
+        );
+        checked += 1;
+    }
     let options = [
         (caps.create_server_in_zone, "zone", json!("zone-a")),
         (

@@ -509,6 +509,7 @@ impl Driver for GoGridDriver {
             reboot_server: true,
             delete_server: true,
             list_images: true,
+            list_images_by_owner: true,
             get_image: true,
             list_sizes: true,
             list_regions: true,
