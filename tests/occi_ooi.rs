@@ -137,7 +137,7 @@ async fn driver_reads_and_acts_on_a_real_ooi_server_in_each_rendering() {
             // GFD.226 JSON carries the flavour's numbers (Nova: 2 vCPUs, 256 MB, 10 GB).
             assert_eq!(
                 (foo.cores, foo.memory_mib, foo.disk_gib),
-                (2.0, 256, Some(10))
+                (Some(2.0), Some(256), Some(10))
             );
         }
         let images = d

@@ -74,7 +74,7 @@ def main(base_url: str) -> None:
 
     # The largest size fits every image (some images need more memory than the smallest size).
     image = list_images.sync(provider.id, client=client, limit=1).items[0]
-    size = max(list_sizes.sync(provider.id, client=client).items, key=lambda s: s.memory_mib)
+    size = max(list_sizes.sync(provider.id, client=client).items, key=lambda s: s.memory_mib or 0)
     name = f"py-{uuid.uuid4().hex[:8]}"
     body = CreateServerRequest(name=name, image_id=image.id, size_id=size.id)
     created = expect(

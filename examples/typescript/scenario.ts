@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const image = images[0] ?? fail("no images");
   // The largest size fits every image (some images need more memory than the smallest size).
   const size = sizes.reduce<(typeof sizes)[number] | undefined>(
-    (best, s) => (best === undefined || s.memory_mib > best.memory_mib ? s : best),
+    (best, s) => (best === undefined || (s.memory_mib ?? 0) > (best.memory_mib ?? 0) ? s : best),
     undefined,
   ) ?? fail("no sizes");
 

@@ -12,10 +12,11 @@ pub struct Size {
     pub provider: String,
     /// Human-readable name.
     pub name: String,
-    /// Virtual CPU cores; may be fractional (a GoGrid 512MB server has 0.5).
-    pub cores: f64,
-    /// Memory in MiB.
-    pub memory_mib: u64,
+    /// Virtual CPU cores; may be fractional (a GoGrid 512MB server has 0.5). `null` when the
+    /// provider does not say (some OCCI templates carry only a title).
+    pub cores: Option<f64>,
+    /// Memory in MiB; `null` when the provider does not say.
+    pub memory_mib: Option<u64>,
     /// Local disk in GiB, when the size includes one.
     pub disk_gib: Option<u64>,
     /// Provider-specific fields.

@@ -478,8 +478,8 @@ pub(crate) fn map_size(option: NativeOption, provider: &str) -> Option<Size> {
         id: name.clone(),
         provider: provider.to_owned(),
         name,
-        cores,
-        memory_mib,
+        cores: Some(cores),
+        memory_mib: Some(memory_mib),
         disk_gib: Some(disk_gib),
         extra: option_extra(&option),
     })
@@ -596,7 +596,7 @@ mod tests {
         )
         .unwrap();
         let size = map_size(option, "gg").unwrap();
-        assert_eq!((size.id.as_str(), size.memory_mib), ("SandBox", 2048));
+        assert_eq!((size.id.as_str(), size.memory_mib), ("SandBox", Some(2048)));
         let option: NativeOption =
             serde_json::from_value(json!({"id": 7, "name": "Mystery"})).unwrap();
         assert!(map_size(option, "gg").is_none());

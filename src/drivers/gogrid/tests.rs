@@ -226,7 +226,14 @@ fn real_ram_lookup_maps_to_sizes_with_the_step_table() {
         .collect();
     let rows: Vec<_> = sizes
         .iter()
-        .map(|s| (s.id.as_str(), s.memory_mib, s.cores, s.disk_gib))
+        .map(|s| {
+            (
+                s.id.as_str(),
+                s.memory_mib.unwrap_or(0),
+                s.cores.unwrap_or(0.0),
+                s.disk_gib,
+            )
+        })
         .collect();
     assert_eq!(
         rows,

@@ -290,7 +290,7 @@ fn template_extra(template: &Category) -> Extra {
 
 /// A resource_tpl mixin as a size: cores, memory and disk from the GFD.226 `default`s, else
 /// parsed from the title ("Small Instance - 1 core and 1.7 GB of RAM"). What is not said stays
-/// 0 with `extra.cores_known`/`memory_known` = false.
+/// `None` (null in the API).
 pub(crate) fn map_size(template: &Category, memory_in_mib: bool, provider: &str) -> Size {
     let default = |name: &str| {
         template
@@ -307,9 +307,7 @@ pub(crate) fn map_size(template: &Category, memory_in_mib: bool, provider: &str)
     let disk = default("occi.compute.ephemeral_storage.size")
         .or_else(|| default("org.openstack.flavor.disk"))
         .map(|d| d.ceil().max(0.0) as u64);
-    let mut extra = template_extra(template);
-    extra.insert("cores_known".into(), json!(cores.is_some()));
-    extra.insert("memory_known".into(), json!(memory.is_some()));
+    let extra = template_extra(template);
     Size {
         id: template_id(&template.id),
         provider: provider.to_owned(),
@@ -318,8 +316,8 @@ pub(crate) fn map_size(template: &Category, memory_in_mib: bool, provider: &str)
         } else {
             title
         },
-        cores: cores.unwrap_or(0.0),
-        memory_mib: memory.unwrap_or(0),
+        cores,
+        memory_mib: memory,
         disk_gib: disk,
         extra,
     }
@@ -484,7 +482,7 @@ mod tests {
         let size = map_size(&flavour, true, "p");
         assert_eq!(
             (size.cores, size.memory_mib, size.disk_gib),
-            (1.0, 512, Some(1))
+            (Some(1.0), Some(512), Some(1))
         );
         assert_eq!(size.name, "Flavor: m1.tiny");
         let mut rocci = Category::new(
@@ -498,11 +496,11 @@ mod tests {
         let size = map_size(&rocci, false, "p");
         assert_eq!(
             (size.cores, size.memory_mib, size.disk_gib),
-            (1.0, 1741, None)
+            (Some(1.0), Some(1741), None)
         );
         let mut bare = rocci.clone();
         bare.title = None;
         let size = map_size(&bare, false, "p");
-        assert_eq!(size.extra.get("cores_known"), Some(&json!(false)));
+        assert_eq!((size.cores, size.memory_mib), (None, None));
     }
 }
