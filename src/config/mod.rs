@@ -13,11 +13,14 @@ pub use secret::{REDACTED, Secret};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::drivers::aws::AwsConfig;
 use crate::drivers::gogrid::GoGridConfig;
 
 /// One provider file, after expansion: the driver it names and that driver's settings.
 #[derive(Debug, Clone)]
 pub enum DriverConfig {
+    /// `driver = "aws"`.
+    Aws(AwsConfig),
     /// `driver = "gogrid"`.
     Gogrid(GoGridConfig),
 }
@@ -26,6 +29,7 @@ impl DriverConfig {
     /// The driver's name as written in the file.
     pub fn driver_name(&self) -> &'static str {
         match self {
+            DriverConfig::Aws(_) => "aws",
             DriverConfig::Gogrid(_) => "gogrid",
         }
     }
@@ -173,16 +177,18 @@ fn deserialize_driver(value: toml::Value) -> Result<DriverConfig, (Vec<String>, 
     };
     let rest = toml::Value::Table(table);
     match driver.as_str() {
+        "aws" => settings(rest).map(DriverConfig::Aws),
         "gogrid" => settings(rest).map(DriverConfig::Gogrid),
         other => Err((
             vec!["driver".into()],
-            format!("unknown driver `{other}`, expected one of `gogrid`"),
+            format!("unknown driver `{other}`, expected one of `aws`, `gogrid`"),
         )),
     }
 }
 
 fn validate(driver: &DriverConfig) -> Result<(), (Vec<String>, String)> {
     let checked = match driver {
+        DriverConfig::Aws(config) => config.validate(),
         DriverConfig::Gogrid(config) => config.validate(),
     };
     checked.map_err(|(field, message)| (field.split('.').map(str::to_owned).collect(), message))
@@ -307,7 +313,9 @@ mod tests {
         let config = parse("providers/gg-east.toml", text).map_err(|e| e[0].to_string());
         let config = config.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(config.id, "gg-east");
-        let DriverConfig::Gogrid(gg) = config.driver;
+        let DriverConfig::Gogrid(gg) = config.driver else {
+            panic!("not a gogrid provider");
+        };
         assert_eq!(gg.api_key.as_ref().map(|s| s.expose()), Some("key-1"));
         assert_eq!(
             gg.shared_secret.as_ref().map(|s| s.expose()),
