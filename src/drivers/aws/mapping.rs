@@ -68,12 +68,16 @@ fn lookup<S: Copy>(table: &[(&str, S)], native: &str, unknown: S, what: &str) ->
     }
 }
 
-/// Whether `id` can be an EC2 id with this prefix (`i-`, `ami-`, `vol-`): the prefix and 8 or
-/// 17 hex digits. Anything else cannot name a resource, so the driver answers `not_found`
+/// Whether `id` can be an EC2 id with this prefix (`i-`, `ami-`, `vol-`): the prefix and 1 to 32
+/// lower-case letters and digits (EC2 uses 8 or 17 hex digits; moto also ships AMIs such as
+/// `ami-ekslinux`). Anything else cannot name a resource, so the driver answers `not_found`
 /// without asking EC2 (which would call it `Malformed`).
 pub(crate) fn is_ec2_id(id: &str, prefix: &str) -> bool {
-    id.strip_prefix(prefix).is_some_and(|hex| {
-        (hex.len() == 8 || hex.len() == 17) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    id.strip_prefix(prefix).is_some_and(|rest| {
+        (1..=32).contains(&rest.len())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     })
 }
 

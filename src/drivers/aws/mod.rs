@@ -357,10 +357,7 @@ impl AwsDriver {
             return Err(DriverError::not_found("volume", volume_id));
         }
         if !is_ec2_id(server_id, "i-") {
-            return Err(DriverError::new(
-                ErrorKind::InvalidRequest,
-                format!("server_id {server_id:?} is not an EC2 instance id (i-…)"),
-            ));
+            return Err(DriverError::not_found("server", server_id));
         }
         let device = match device {
             Some(device) => device.to_owned(),

@@ -145,12 +145,14 @@ fn reported_state_replaces_a_stale_read_back_only() {
 }
 
 #[test]
-fn ec2_ids_are_recognised_by_prefix_and_hex_length() {
+fn ec2_ids_are_recognised_by_prefix_and_shape() {
     assert!(mapping::is_ec2_id("i-0123456789abcdef0", "i-"));
     assert!(mapping::is_ec2_id("i-1a2b3c4d", "i-"));
     assert!(mapping::is_ec2_id("ami-12c6146b", "ami-"));
     assert!(!mapping::is_ec2_id("no-such-server-x", "i-"));
-    assert!(!mapping::is_ec2_id("i-xyz", "i-"));
+    assert!(mapping::is_ec2_id("ami-ekslinux", "ami-"));
+    assert!(!mapping::is_ec2_id("i-", "i-"));
+    assert!(!mapping::is_ec2_id("i-ABC", "i-"));
     assert!(!mapping::is_ec2_id("vol-0123456789abcdef0", "i-"));
 }
 
