@@ -116,10 +116,7 @@ impl AwsDriver {
             self.client.instances(filters.clone(), token, max)
         })
         .await?;
-        Ok(Page {
-            items: page.items.iter().map(|i| self.server(i)).collect(),
-            next_cursor: page.next_cursor,
-        })
+        Ok(paging::map_items(page, |i| Some(self.server(i))))
     }
 
     async fn find_server(&self, id: &str) -> DriverResult<Server> {
@@ -189,14 +186,9 @@ impl AwsDriver {
                 .images(owners.clone(), filters.clone(), token, max)
         })
         .await?;
-        Ok(Page {
-            items: page
-                .items
-                .iter()
-                .map(|i| mapping::map_image(i, &self.provider))
-                .collect(),
-            next_cursor: page.next_cursor,
-        })
+        Ok(paging::map_items(page, |i| {
+            Some(mapping::map_image(i, &self.provider))
+        }))
     }
 
     async fn find_image(&self, id: &str) -> DriverResult<Image> {
@@ -219,14 +211,9 @@ impl AwsDriver {
             self.client.instance_types(filters.clone(), token, max)
         })
         .await?;
-        Ok(Page {
-            items: page
-                .items
-                .iter()
-                .filter_map(|t| mapping::map_size(t, &self.provider))
-                .collect(),
-            next_cursor: page.next_cursor,
-        })
+        Ok(paging::map_items(page, |t| {
+            mapping::map_size(t, &self.provider)
+        }))
     }
 
     /// Regions paged in memory (EC2 does not page them); zones are read only for the regions on
@@ -258,14 +245,9 @@ impl AwsDriver {
             self.client.volumes(token, max)
         })
         .await?;
-        Ok(Page {
-            items: page
-                .items
-                .iter()
-                .map(|v| mapping::map_volume(v, &self.provider))
-                .collect(),
-            next_cursor: page.next_cursor,
-        })
+        Ok(paging::map_items(page, |v| {
+            Some(mapping::map_volume(v, &self.provider))
+        }))
     }
 
     async fn find_volume(&self, id: &str) -> DriverResult<Volume> {

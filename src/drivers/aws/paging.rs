@@ -145,3 +145,11 @@ pub(crate) async fn memory_page<T: Clone>(req: &ListRequest, all: &[T]) -> Drive
     )
     .await
 }
+
+/// The page with each native item mapped (items `map` drops are left out).
+pub(crate) fn map_items<T, U>(page: Page<T>, map: impl FnMut(&T) -> Option<U>) -> Page<U> {
+    Page {
+        items: page.items.iter().filter_map(map).collect(),
+        next_cursor: page.next_cursor,
+    }
+}
