@@ -13,6 +13,7 @@ use backon::{ExponentialBuilder, Retryable};
 
 use crate::config::{DriverConfig, ProviderConfig, Secret};
 use crate::driver::{Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind};
+use crate::drivers::aws::{AwsConfig, AwsDriver};
 use crate::drivers::gogrid::{GoGridConfig, GoGridDriver, GoGridSettings};
 use crate::drivers::occi::{Auth as OcciAuth, OcciConfig, OcciDriver, OcciOptions, OcciSettings};
 use crate::model::{Provider, ProviderHealth, Server};
@@ -305,9 +306,28 @@ async fn build(
     config: &ProviderConfig,
 ) -> Result<(ProviderEntry, Option<Simulator>), RegistryError> {
     match &config.driver {
+        DriverConfig::Aws(aws) => build_aws(config, aws).await,
         DriverConfig::Gogrid(gg) => build_gogrid(config, gg).await,
         DriverConfig::Occi(oc) => build_occi(config, oc).await,
     }
+}
+
+async fn build_aws(
+    config: &ProviderConfig,
+    aws: &AwsConfig,
+) -> Result<(ProviderEntry, Option<Simulator>), RegistryError> {
+    let invalid = |message: String| RegistryError::Provider {
+        path: config.path.display().to_string(),
+        message,
+    };
+    aws.validate()
+        .map_err(|(field, message)| invalid(format!("field `{field}`: {message}")))?;
+    let driver = AwsDriver::new(config.id.clone(), aws)
+        .await
+        .map_err(|e| invalid(format!("cannot set up the driver: {e}")))?;
+    let region = Some(driver.region().to_owned());
+    let entry = ProviderEntry::new(&config.id, "aws", region, false, Arc::new(driver));
+    Ok((entry, None))
 }
 
 async fn build_gogrid(

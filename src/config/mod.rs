@@ -13,12 +13,15 @@ pub use secret::{REDACTED, Secret};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::drivers::aws::AwsConfig;
 use crate::drivers::gogrid::GoGridConfig;
 use crate::drivers::occi::OcciConfig;
 
 /// One provider file, after expansion: the driver it names and that driver's settings.
 #[derive(Debug, Clone)]
 pub enum DriverConfig {
+    /// `driver = "aws"`.
+    Aws(AwsConfig),
     /// `driver = "gogrid"`.
     Gogrid(GoGridConfig),
     /// `driver = "occi"`.
@@ -29,6 +32,7 @@ impl DriverConfig {
     /// The driver's name as written in the file.
     pub fn driver_name(&self) -> &'static str {
         match self {
+            DriverConfig::Aws(_) => "aws",
             DriverConfig::Gogrid(_) => "gogrid",
             DriverConfig::Occi(_) => "occi",
         }
@@ -177,17 +181,19 @@ fn deserialize_driver(value: toml::Value) -> Result<DriverConfig, (Vec<String>, 
     };
     let rest = toml::Value::Table(table);
     match driver.as_str() {
+        "aws" => settings(rest).map(DriverConfig::Aws),
         "gogrid" => settings(rest).map(DriverConfig::Gogrid),
         "occi" => settings(rest).map(DriverConfig::Occi),
         other => Err((
             vec!["driver".into()],
-            format!("unknown driver `{other}`, expected one of `gogrid`, `occi`"),
+            format!("unknown driver `{other}`, expected one of `aws`, `gogrid`, `occi`"),
         )),
     }
 }
 
 fn validate(driver: &DriverConfig) -> Result<(), (Vec<String>, String)> {
     let checked = match driver {
+        DriverConfig::Aws(config) => config.validate(),
         DriverConfig::Gogrid(config) => config.validate(),
         DriverConfig::Occi(config) => config.validate(),
     };

@@ -1,0 +1,254 @@
+//! EC2 failures → [`DriverError`]: EC2's own error code first (one row per code), then the HTTP
+//! status for codes the table does not know.
+//!
+//! Codes follow the EC2 API reference, "Error codes for the Amazon EC2 API" (client errors and
+//! server errors). Every error keeps `native_code`, `http_status` and `request_id` as context
+//! pairs. Nothing here sees the request, so credentials cannot leak into an error.
+
+use aws_sdk_ec2::config::http::HttpResponse;
+use aws_sdk_ec2::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ec2::operation::RequestId;
+
+use crate::driver::{DriverError, ErrorKind};
+
+/// The error table: EC2 error code → kind. Codes not listed fall back to [`by_suffix`], then to
+/// the HTTP status.
+const CODES: &[(&str, ErrorKind)] = {
+    use ErrorKind as K;
+    &[
+        // The instance does not exist (or is not visible yet: right after RunInstances EC2 is
+        // eventually consistent; the operation follower treats an early not_found as pending).
+        ("InvalidInstanceID.NotFound", K::NotFound),
+        // An id that is not `i-…` hex: a bad reference in the request.
+        ("InvalidInstanceID.Malformed", K::InvalidRequest),
+        // The AMI does not exist (GET /images/{id}; on create a 4xx naming the image).
+        ("InvalidAMIID.NotFound", K::NotFound),
+        ("InvalidAMIID.Malformed", K::InvalidRequest),
+        // The AMI exists but cannot be launched (deregistered, pending).
+        ("InvalidAMIID.Unavailable", K::InvalidRequest),
+        ("InvalidVolume.NotFound", K::NotFound),
+        ("InvalidVolumeID.Malformed", K::InvalidRequest),
+        // Volume and instance are in different availability zones.
+        ("InvalidVolume.ZoneMismatch", K::InvalidRequest),
+        // The instance's state does not allow the action (start while stopping, …).
+        ("IncorrectInstanceState", K::InvalidState),
+        // The resource's state does not allow the action (delete an attached volume, …).
+        ("IncorrectState", K::InvalidState),
+        ("VolumeInUse", K::InvalidState),
+        // Detach of a volume that is not attached (there).
+        ("InvalidAttachment.NotFound", K::InvalidState),
+        // Bad values: an unknown instance type (with validation on), a device name in use, ….
+        ("InvalidParameterValue", K::InvalidRequest),
+        ("InvalidParameter", K::InvalidRequest),
+        ("InvalidParameterCombination", K::InvalidRequest),
+        ("MissingParameter", K::InvalidRequest),
+        ("UnknownParameter", K::InvalidRequest),
+        ("InvalidInstanceType", K::InvalidRequest),
+        ("InvalidKeyPair.NotFound", K::InvalidRequest),
+        ("InvalidZone.NotFound", K::InvalidRequest),
+        ("InvalidNextToken", K::InvalidRequest),
+        ("InvalidPaginationToken", K::InvalidRequest),
+        ("InvalidFilter", K::InvalidRequest),
+        // The same ClientToken with other parameters.
+        ("IdempotentParameterMismatch", K::InvalidRequest),
+        // The instance cannot do this (stop an instance-store instance, …).
+        ("UnsupportedOperation", K::InvalidRequest),
+        ("Unsupported", K::InvalidRequest),
+        // Account quotas: permanent until the quota or the usage changes.
+        ("InstanceLimitExceeded", K::InvalidState),
+        ("VcpuLimitExceeded", K::InvalidState),
+        ("VolumeLimitExceeded", K::InvalidState),
+        // Throttling: temporary; reads are retried by the registry, clients get 429.
+        ("RequestLimitExceeded", K::RateLimited),
+        ("Throttling", K::RateLimited),
+        ("ThrottlingException", K::RateLimited),
+        // Credentials or rights.
+        ("AuthFailure", K::Auth),
+        ("UnauthorizedOperation", K::Auth),
+        ("InvalidClientTokenId", K::Auth),
+        ("SignatureDoesNotMatch", K::Auth),
+        ("ExpiredToken", K::Auth),
+        ("RequestExpired", K::Auth),
+        ("OptInRequired", K::Auth),
+        ("Blocked", K::Auth),
+        ("PendingVerification", K::Auth),
+        // EC2 has no capacity for the request now: may work later.
+        ("InsufficientInstanceCapacity", K::Unavailable),
+        ("InsufficientCapacity", K::Unavailable),
+        ("InsufficientVolumeCapacity", K::Unavailable),
+        // Server errors.
+        ("InternalError", K::Unavailable),
+        ("InternalFailure", K::Unavailable),
+        ("ServiceUnavailable", K::Unavailable),
+        ("Unavailable", K::Unavailable),
+    ]
+};
+
+/// The kind for an EC2 error code and HTTP status.
+pub(crate) fn classify(code: Option<&str>, http_status: Option<u16>) -> ErrorKind {
+    let listed = code.and_then(|code| {
+        CODES
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, kind)| *kind)
+            .or_else(|| by_suffix(code))
+    });
+    listed.unwrap_or_else(|| by_status(http_status))
+}
+
+/// Codes of the form `Invalid<Thing>.NotFound` / `.Malformed` / `.Duplicate` name a reference in
+/// the request (a key pair, a subnet, a security group) that is wrong: bad input. The resources
+/// the gateway serves by id (instances, AMIs, volumes) have their own rows above.
+fn by_suffix(code: &str) -> Option<ErrorKind> {
+    [".NotFound", ".Malformed", ".Duplicate", ".Range"]
+        .iter()
+        .any(|suffix| code.ends_with(suffix))
+        .then_some(ErrorKind::InvalidRequest)
+}
+
+fn by_status(http_status: Option<u16>) -> ErrorKind {
+    use ErrorKind as K;
+    match http_status {
+        Some(401 | 403) => K::Auth,
+        Some(404) => K::NotFound,
+        Some(408 | 504) => K::Timeout,
+        Some(429) => K::RateLimited,
+        Some(400..=499) => K::InvalidRequest,
+        Some(500..=599) => K::Unavailable,
+        _ => K::BadResponse,
+    }
+}
+
+/// The error for a failed SDK call.
+pub(crate) fn from_sdk<E>(err: SdkError<E, HttpResponse>) -> DriverError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let request_id = err.request_id().map(str::to_owned);
+    let driver_error = match &err {
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            let code = service.err().code().map(str::to_owned);
+            let message = service
+                .err()
+                .message()
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("EC2 answered HTTP {status}"));
+            let kind = classify(code.as_deref(), Some(status));
+            let e = DriverError::new(kind, message).with_context("http_status", status.to_string());
+            match code {
+                Some(code) => e.with_context("native_code", code),
+                None => e,
+            }
+        }
+        SdkError::TimeoutError(_) => {
+            DriverError::new(ErrorKind::Timeout, "EC2 did not answer in time")
+        }
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => {
+            DriverError::new(ErrorKind::Timeout, "EC2 did not answer in time")
+        }
+        SdkError::DispatchFailure(failure) if failure.is_io() => DriverError::new(
+            ErrorKind::Unavailable,
+            format!("cannot reach EC2: {}", DisplayErrorContext(&err)),
+        ),
+        // Anything else before the request left (credentials that cannot be loaded, a signing
+        // failure) is the gateway's setup, not the request: reported with the SDK's own words.
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => DriverError::new(
+            ErrorKind::Unavailable,
+            format!(
+                "the EC2 request could not be sent: {}",
+                DisplayErrorContext(&err)
+            ),
+        ),
+        SdkError::ResponseError(response) => {
+            let status = response.raw().status().as_u16();
+            DriverError::new(
+                ErrorKind::BadResponse,
+                format!("EC2 answered HTTP {status} with a body the SDK cannot read"),
+            )
+            .with_context("http_status", status.to_string())
+        }
+        _ => DriverError::new(
+            ErrorKind::BadResponse,
+            DisplayErrorContext(&err).to_string(),
+        ),
+    };
+    let driver_error = match request_id {
+        Some(id) => driver_error.with_context("request_id", id),
+        None => driver_error,
+    };
+    driver_error.with_source(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_table_row_by_row() {
+        use ErrorKind as K;
+        let rows: &[(&str, K)] = &[
+            ("InvalidInstanceID.NotFound", K::NotFound),
+            ("InvalidInstanceID.Malformed", K::InvalidRequest),
+            ("InvalidAMIID.NotFound", K::NotFound),
+            ("InvalidAMIID.Malformed", K::InvalidRequest),
+            ("InvalidVolume.NotFound", K::NotFound),
+            ("IncorrectInstanceState", K::InvalidState),
+            ("IncorrectState", K::InvalidState),
+            ("VolumeInUse", K::InvalidState),
+            ("RequestLimitExceeded", K::RateLimited),
+            ("UnauthorizedOperation", K::Auth),
+            ("AuthFailure", K::Auth),
+            ("InvalidParameterValue", K::InvalidRequest),
+            ("IdempotentParameterMismatch", K::InvalidRequest),
+            ("InstanceLimitExceeded", K::InvalidState),
+            ("InsufficientInstanceCapacity", K::Unavailable),
+            ("InternalError", K::Unavailable),
+        ];
+        for (code, kind) in rows {
+            assert_eq!(classify(Some(code), Some(400)), *kind, "{code}");
+        }
+        for (code, _) in CODES {
+            let from_table = classify(Some(code), Some(400));
+            assert_ne!(from_table, K::BadResponse, "{code}");
+        }
+    }
+
+    #[test]
+    fn unknown_reference_codes_are_bad_input() {
+        assert_eq!(
+            classify(Some("InvalidSubnetID.NotFound"), Some(400)),
+            ErrorKind::InvalidRequest
+        );
+        assert_eq!(
+            classify(Some("InvalidGroup.Malformed"), Some(400)),
+            ErrorKind::InvalidRequest
+        );
+    }
+
+    #[test]
+    fn unlisted_codes_fall_back_to_the_http_status() {
+        use ErrorKind as K;
+        for (status, kind) in [
+            (Some(400), K::InvalidRequest),
+            (Some(403), K::Auth),
+            (Some(404), K::NotFound),
+            (Some(429), K::RateLimited),
+            (Some(500), K::Unavailable),
+            (Some(503), K::Unavailable),
+            (Some(504), K::Timeout),
+            (None, K::BadResponse),
+        ] {
+            assert_eq!(classify(Some("SomethingNew"), status), kind, "{status:?}");
+            assert_eq!(classify(None, status), kind, "{status:?}");
+        }
+    }
+
+    #[test]
+    fn throttling_is_temporary_and_auth_is_not() {
+        let throttled = DriverError::new(classify(Some("RequestLimitExceeded"), Some(503)), "slow");
+        assert!(throttled.is_temporary());
+        let denied = DriverError::new(classify(Some("UnauthorizedOperation"), Some(403)), "no");
+        assert!(!denied.is_temporary());
+    }
+}
