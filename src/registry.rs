@@ -18,6 +18,7 @@ use crate::drivers::gogrid::{GoGridConfig, GoGridDriver, GoGridSettings};
 use crate::drivers::occi::{Auth as OcciAuth, OcciConfig, OcciDriver, OcciOptions, OcciSettings};
 use crate::model::{Provider, ProviderHealth, Server};
 use crate::sim;
+use crate::sim::RunningSimulator;
 
 /// One configured provider.
 pub struct ProviderEntry {
@@ -234,14 +235,8 @@ fn reaches_provider_failed(kind: ErrorKind) -> bool {
 #[derive(Debug, Default)]
 pub struct Registry {
     providers: BTreeMap<String, Arc<ProviderEntry>>,
-    simulators: Vec<Simulator>,
-}
-
-/// A simulator kept running for as long as the registry lives.
-#[derive(Debug)]
-enum Simulator {
-    GoGrid(#[allow(dead_code)] sim::gogrid::RunningSimulator),
-    Occi(#[allow(dead_code)] sim::occi::RunningSimulator),
+    /// Kept running for as long as the registry lives.
+    simulators: Vec<RunningSimulator>,
 }
 
 /// Why the registry could not be built.
@@ -304,7 +299,7 @@ impl Registry {
 
 async fn build(
     config: &ProviderConfig,
-) -> Result<(ProviderEntry, Option<Simulator>), RegistryError> {
+) -> Result<(ProviderEntry, Option<RunningSimulator>), RegistryError> {
     match &config.driver {
         DriverConfig::Aws(aws) => build_aws(config, aws).await,
         DriverConfig::Gogrid(gg) => build_gogrid(config, gg).await,
@@ -315,7 +310,7 @@ async fn build(
 async fn build_aws(
     config: &ProviderConfig,
     aws: &AwsConfig,
-) -> Result<(ProviderEntry, Option<Simulator>), RegistryError> {
+) -> Result<(ProviderEntry, Option<RunningSimulator>), RegistryError> {
     let invalid = |message: String| RegistryError::Provider {
         path: config.path.display().to_string(),
         message,
@@ -333,7 +328,7 @@ async fn build_aws(
 async fn build_gogrid(
     config: &ProviderConfig,
     gg: &GoGridConfig,
-) -> Result<(ProviderEntry, Option<Simulator>), RegistryError> {
+) -> Result<(ProviderEntry, Option<RunningSimulator>), RegistryError> {
     let invalid = |message: String| RegistryError::Provider {
         path: config.path.display().to_string(),
         message,
@@ -348,7 +343,7 @@ async fn build_gogrid(
             _ => {
                 let (endpoint, key, secret, running) =
                     start_gogrid_simulator(&config.id, gg).await?;
-                (endpoint, key, secret, Some(Simulator::GoGrid(running)))
+                (endpoint, key, secret, Some(running))
             }
         };
     let settings = GoGridSettings {
@@ -374,7 +369,7 @@ async fn build_gogrid(
 async fn start_gogrid_simulator(
     provider: &str,
     gg: &GoGridConfig,
-) -> Result<(String, Secret, Secret, sim::gogrid::RunningSimulator), RegistryError> {
+) -> Result<(String, Secret, Secret, RunningSimulator), RegistryError> {
     let key = uuid::Uuid::new_v4().simple().to_string();
     let secret = uuid::Uuid::new_v4().simple().to_string();
     let options = sim::gogrid::SimOptions {
@@ -406,7 +401,7 @@ const OCCI_START_DISCOVERY: Duration = Duration::from_secs(10);
 async fn build_occi(
     config: &ProviderConfig,
     oc: &OcciConfig,
-) -> Result<(ProviderEntry, Option<Simulator>), RegistryError> {
+) -> Result<(ProviderEntry, Option<RunningSimulator>), RegistryError> {
     let invalid = |message: String| RegistryError::Provider {
         path: config.path.display().to_string(),
         message,
@@ -415,7 +410,7 @@ async fn build_occi(
         .map_err(|(field, message)| invalid(format!("field `{field}`: {message}")))?;
     let (endpoint, sim_auth, simulator) = if oc.simulate {
         let (endpoint, auth, running) = start_occi_simulator(&config.id, oc).await?;
-        (Some(endpoint), auth, Some(Simulator::Occi(running)))
+        (Some(endpoint), auth, Some(running))
     } else {
         (None, None, None)
     };
@@ -455,7 +450,7 @@ async fn build_occi(
 async fn start_occi_simulator(
     provider: &str,
     oc: &OcciConfig,
-) -> Result<(String, Option<OcciAuth>, sim::occi::RunningSimulator), RegistryError> {
+) -> Result<(String, Option<OcciAuth>, RunningSimulator), RegistryError> {
     use crate::drivers::occi::{AuthConfig, TokenHeader};
     let generated = uuid::Uuid::new_v4().simple().to_string();
     let (sim_auth, driver_auth) = match &oc.auth {

@@ -3,3 +3,64 @@
 
 pub mod gogrid;
 pub mod occi;
+
+use std::net::SocketAddr;
+
+use axum::Router;
+
+/// A simulator serving on a loopback port; stops when dropped.
+#[derive(Debug)]
+pub struct RunningSimulator {
+    addr: SocketAddr,
+    base_path: &'static str,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl RunningSimulator {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The API base URL a driver is configured with (GoGrid: ending in `/api`; OCCI: the base
+    /// the query interface `/-/` hangs off, without a trailing slash).
+    pub fn endpoint(&self) -> String {
+        format!("http://{}{}", self.addr, self.base_path)
+    }
+}
+
+impl Drop for RunningSimulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Serves `app` on `listen` (port 0 picks a free one) until the returned handle is dropped.
+async fn serve(
+    name: &'static str,
+    app: Router,
+    listen: SocketAddr,
+    base_path: &'static str,
+) -> std::io::Result<RunningSimulator> {
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    let addr = listener.local_addr()?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::warn!(error = %e, simulator = name, "simulator stopped with an error");
+        }
+    });
+    tracing::info!(%addr, simulator = name, "simulator listening");
+    Ok(RunningSimulator {
+        addr,
+        base_path,
+        shutdown: Some(tx),
+    })
+}

@@ -26,8 +26,8 @@ use futures::future::try_join_all;
 use self::client::{Client, Launch, NewVolume, StateChange, ec2_filter};
 use self::mapping::{NAME_TAG, is_ec2_id};
 use crate::driver::{
-    Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind, ImageFilter, ListRequest,
-    Page, ServerFilter,
+    self, Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind, ImageFilter,
+    ListRequest, Page, ServerFilter,
 };
 use crate::model::{
     CreateServerRequest, CreateVolumeRequest, Extra, Image, Region, Server, Size, Tags, Volume,
@@ -72,8 +72,7 @@ impl AwsDriver {
         op: DriverOp,
         call: impl Future<Output = DriverResult<T>>,
     ) -> DriverResult<T> {
-        call.await
-            .map_err(|e| e.with_provider(self.provider.clone()).with_operation(op))
+        driver::labelled(&self.provider, op, call).await
     }
 
     fn server(&self, instance: &Instance) -> Server {

@@ -30,8 +30,8 @@ use async_trait::async_trait;
 use self::client::{Client, Verb};
 use self::mapping::{NativeImage, NativeIp, NativeOption, NativeServer};
 use crate::driver::{
-    Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind, ImageFilter, ListRequest,
-    Page, ServerFilter,
+    self, Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind, ImageFilter,
+    ListRequest, Page, ServerFilter,
 };
 use crate::model::{
     CreateServerRequest, CreateVolumeRequest, Extra, Image, Region, Server, ServerState, Size,
@@ -71,8 +71,7 @@ impl GoGridDriver {
         op: DriverOp,
         call: impl Future<Output = DriverResult<T>>,
     ) -> DriverResult<T> {
-        call.await
-            .map_err(|e| e.with_provider(self.provider.clone()).with_operation(op))
+        driver::labelled(&self.provider, op, call).await
     }
 
     fn unsupported<T>(&self, op: DriverOp, what: &str) -> DriverResult<T> {

@@ -35,8 +35,8 @@ use reqwest::Method;
 use self::client::{Answer, Client};
 use self::discovery::{Discovery, DiscoveryCache};
 use crate::driver::{
-    Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind, ImageFilter, ListRequest,
-    Page, ServerFilter,
+    self, Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind, ImageFilter,
+    ListRequest, Page, ServerFilter,
 };
 use crate::model::{
     Attachment, CreateServerRequest, CreateVolumeRequest, Extra, Image, Region, Server,
@@ -121,8 +121,7 @@ impl OcciDriver {
         op: DriverOp,
         call: impl Future<Output = DriverResult<T>>,
     ) -> DriverResult<T> {
-        call.await
-            .map_err(|e| e.with_provider(self.provider.clone()).with_operation(op))
+        driver::labelled(&self.provider, op, call).await
     }
 
     // --- locations -----------------------------------------------------------------------------

@@ -44,6 +44,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 
 /// The protocol's signature, shared with the driver.
+pub use super::RunningSimulator;
 pub use crate::drivers::gogrid::signature;
 
 use error::SimError;
@@ -102,55 +103,10 @@ impl fmt::Debug for SimOptions {
     }
 }
 
-/// A simulator serving on a loopback port; stops when dropped.
-#[derive(Debug)]
-pub struct RunningSimulator {
-    addr: SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl RunningSimulator {
-    /// The address it listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// The API base URL, ending in `/api`.
-    pub fn endpoint(&self) -> String {
-        format!("http://{}/api", self.addr)
-    }
-}
-
-impl Drop for RunningSimulator {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
 /// Starts a simulator on `listen` (port 0 picks a free one). It serves until the returned
-/// handle is dropped.
+/// handle is dropped; its endpoint ends in `/api`.
 pub async fn spawn(opts: SimOptions, listen: SocketAddr) -> std::io::Result<RunningSimulator> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    let addr = listener.local_addr()?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(opts);
-    tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-        if let Err(e) = served {
-            tracing::warn!(error = %e, "GoGrid simulator stopped with an error");
-        }
-    });
-    tracing::info!(%addr, "GoGrid simulator listening");
-    Ok(RunningSimulator {
-        addr,
-        shutdown: Some(tx),
-    })
+    super::serve("gogrid", router(opts), listen, "/api").await
 }
 
 /// Shared by all handlers of one simulator.

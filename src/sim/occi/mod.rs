@@ -84,6 +84,7 @@ use entities::Locator;
 use error::{ErrorKind, SimError};
 use state::State;
 
+pub use super::RunningSimulator;
 pub use profile::Profile;
 pub use seed::{Catalog, ContextMixin, OsTemplate, ResourceTemplate, Zone, catalog};
 
@@ -151,57 +152,11 @@ impl SimOptions {
     }
 }
 
-/// A simulator serving on a loopback port; stops when dropped.
-#[derive(Debug)]
-pub struct RunningSimulator {
-    addr: SocketAddr,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl RunningSimulator {
-    /// The address it listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// The OCCI endpoint: the base URL the query interface `/-/` hangs off, without a trailing
-    /// slash (`http://127.0.0.1:PORT`).
-    pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for RunningSimulator {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
 /// Starts a simulator on `listen` (port 0 picks a free one). It serves until the returned
-/// handle is dropped.
+/// handle is dropped; its endpoint is the bare base URL (`http://127.0.0.1:PORT`).
 pub async fn spawn(opts: SimOptions, listen: SocketAddr) -> std::io::Result<RunningSimulator> {
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    let addr = listener.local_addr()?;
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let profile = opts.profile;
-    let app = router(opts);
-    tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-        if let Err(e) = served {
-            tracing::warn!(error = %e, "OCCI simulator stopped with an error");
-        }
-    });
-    tracing::info!(%addr, %profile, "OCCI simulator listening");
-    Ok(RunningSimulator {
-        addr,
-        shutdown: Some(tx),
-    })
+    tracing::info!(profile = %opts.profile, "starting the OCCI simulator");
+    super::serve("occi", router(opts), listen, "").await
 }
 
 /// Shared by all handlers of one simulator.
