@@ -4,19 +4,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_cloudgw");
+mod served;
 
-fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run cloudgw: {e}"));
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use served::{BIN, cloudgw as run, free_port};
 
 #[test]
 fn check_accepts_the_default_providers() {
@@ -80,11 +70,7 @@ fn logs_never_show_provider_secrets() {
         "driver = \"gogrid\"\nendpoint = \"http://127.0.0.1:9/api\"\napi_key = \"${LEAK_KEY}\"\nshared_secret = \"${LEAK_SECRET}\"\ntimeout_secs = 1\n",
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-        l.local_addr().map(|a| a.port()).unwrap_or(0)
-    };
-    let listen = format!("127.0.0.1:{port}");
+    let listen = format!("127.0.0.1:{}", free_port());
     let mut child = Command::new(BIN)
         .args([
             "serve",

@@ -22,6 +22,28 @@ impl Drop for Served {
     }
 }
 
+/// The `cloudgw` binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_cloudgw");
+
+/// Runs `cloudgw args` to the end: (exit code, stdout, stderr).
+pub fn cloudgw(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run cloudgw: {e}"));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A loopback port free at the time of asking.
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
+    l.local_addr().map(|a| a.port()).unwrap_or(0)
+}
+
 /// The repository root.
 pub fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -49,7 +71,7 @@ pub fn venv_path() -> String {
 impl Served {
     /// Serves `providers/` with `extra` arguments; waits until the gateway says where it listens.
     pub fn start(extra: &[&str]) -> Served {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cloudgw"))
+        let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0", "--providers"])
             .arg(repo().join("providers"))
             .args(extra)
