@@ -1,5 +1,5 @@
 //! The GoGrid simulator, called over HTTP, answers objects of the same shape (keys, recursively,
-//! and JSON kinds) as the real responses in `shared/fixtures/gogrid`.
+//! and JSON kinds) as the real responses in `tests/fixtures/gogrid`.
 //!
 //! Comparisons use the v1.9 recordings (`deltacloud-recorded/`) for servers, images and
 //! passwords. The libcloud and jclouds fixtures are older (v1.5–1.8 era, hand-sanitised): their
@@ -22,7 +22,7 @@ const SECRET: &str = "fixture-secret";
 
 fn fixture(rel: &str) -> Value {
     let path = format!(
-        "{}/../shared/fixtures/gogrid/{rel}",
+        "{}/tests/fixtures/gogrid/{rel}",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
@@ -420,7 +420,7 @@ async fn wrong_signature_gets_the_recorded_403() {
     assert_eq!(resp.headers()["content-type"], "text/xml");
     let real = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/gogrid/deltacloud-recorded/auth_failure_403.txt"
+        "/tests/fixtures/gogrid/deltacloud-recorded/auth_failure_403.txt"
     ))
     .unwrap();
     assert_eq!(resp.text().await.unwrap(), real.trim_end());

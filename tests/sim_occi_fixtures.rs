@@ -20,7 +20,7 @@ use cloudgw::occi::{self, CategoryClass, CategoryId, Entity, MediaType, Message,
 use cloudgw::sim::occi::{Catalog, Profile, RunningSimulator, SimAuth, SimOptions, spawn};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/occi");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/occi");
 
 /// Recorded exchanges the simulator answers differently on purpose.
 const NOT_REPRODUCED: &[(&str, &str)] = &[

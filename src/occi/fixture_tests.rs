@@ -1,4 +1,4 @@
-//! Every file under `../shared/fixtures/occi` through the protocol module. A walker visits each
+//! Every file under `tests/fixtures/occi` through the protocol module. A walker visits each
 //! file and checks it by its kind ([`Fixture`]); a file it cannot classify fails the test, so a
 //! new fixture is never skipped silently. Specific quirks get their own assertions below.
 
@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::*;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/occi");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/occi");
 
 fn fixture_path(rel: &str) -> PathBuf {
     Path::new(FIXTURES).join(rel)

@@ -12,7 +12,7 @@ use super::mapping::{self, NativeImage, NativeIp, NativeOption, NativeServer};
 use super::*;
 use crate::config::Secret;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/gogrid");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gogrid");
 
 fn fixture(path: &str) -> Vec<u8> {
     let full = format!("{FIXTURES}/{path}");

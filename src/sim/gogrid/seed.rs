@@ -1,5 +1,5 @@
 //! The simulator's fixed catalogue: option tables, images and the IP pool every instance starts
-//! with. Values follow the real v1.9 recordings in `shared/fixtures/gogrid/deltacloud-recorded`
+//! with. Values follow the real v1.9 recordings in `tests/fixtures/gogrid/deltacloud-recorded`
 //! wherever those show them; the rest is marked as the simulator's choice.
 
 use super::state::{BillingToken, Image, ImageDatacenter, Ip, Owner};

@@ -1,5 +1,5 @@
 //! JSON rendering of GoGrid objects and the response envelope, key for key as the recordings in
-//! `shared/fixtures/gogrid` show them.
+//! `tests/fixtures/gogrid` show them.
 
 use serde_json::{Map, Value, json};
 

@@ -1,6 +1,6 @@
 //! Every difference between the simulated OCCI servers, in one place: which server the simulator
 //! answers like (rOCCI-server, OpenStack ooi or pyssf), and how that server words its answers.
-//! The values follow the captured exchanges and cassettes in the shared OCCI fixtures.
+//! The values follow the captured exchanges and cassettes in the OCCI fixtures (`tests/fixtures/occi`).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,6 +1,6 @@
 //! What a fresh simulated account offers, per profile: `resource_tpl` mixins (sizes), `os_tpl`
 //! mixins (images), availability zones and networks. Names, schemes and sizes are taken from
-//! the shared OCCI fixtures; where a captured server had none (pyssf's example backend defines
+//! the OCCI fixtures (`tests/fixtures/occi`); where a captured server had none (pyssf's example backend defines
 //! no templates) the simulator offers the OCCI CRTP 1.1 sizes and rOCCI sample images.
 
 use super::profile::Profile;
