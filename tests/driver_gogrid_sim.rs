@@ -63,7 +63,7 @@ async fn wait_for(driver: &dyn Driver, name: &str, state: ServerState) {
 
 #[tokio::test]
 async fn a_server_is_followed_by_name_from_create_to_delete() {
-    let (_sim, driver) = setup(Duration::from_millis(500)).await;
+    let (sim, driver) = setup(Duration::ZERO).await;
     let driver = driver.as_ref();
     let req = CreateServerRequest {
         name: "drv-life".into(),
@@ -75,6 +75,8 @@ async fn a_server_is_followed_by_name_from_create_to_delete() {
         user_data: None,
         tags: None,
     };
+    // Held, the server stays in provisioning until released, however slowly this test runs.
+    sim.control().hold();
     let created = driver.create_server(&req, None).await.expect("created");
     assert_eq!(
         (created.id.as_str(), created.state),
@@ -87,6 +89,7 @@ async fn a_server_is_followed_by_name_from_create_to_delete() {
         .await
         .expect("seen while provisioning");
     assert_eq!(early.state, ServerState::Pending);
+    sim.control().release();
     wait_for(driver, "drv-life", ServerState::Running).await;
     let running = driver.get_server("drv-life").await.expect("running");
     assert!(running.extra.contains_key("gogrid_id"));

@@ -21,10 +21,7 @@ const KEY: &str = "fixture-key";
 const SECRET: &str = "fixture-secret";
 
 fn fixture(rel: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/gogrid/{rel}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/fixtures/gogrid/{rel}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {path}: {e}"))
 }
@@ -218,7 +215,9 @@ async fn wait_provisioned(c: &Client, name: &str) -> Value {
 
 #[tokio::test]
 async fn server_shapes_follow_the_recorded_lifecycle() {
-    let c = Client::start(Duration::from_millis(300)).await;
+    let c = Client::start(Duration::ZERO).await;
+    // Held, the server stays in provisioning however slowly this test runs.
+    c.sim.control().hold();
 
     let added = add_centos(&c, "test-instance", "192.0.2.5").await;
     let listed_real = fixture("deltacloud-recorded/server_list_while_provisioning.json");
@@ -237,6 +236,7 @@ async fn server_shapes_follow_the_recorded_lifecycle() {
     assert_eq!(status, 400);
     let not_yet_real = fixture("deltacloud-recorded/server_get_while_provisioning_400.json");
     assert_eq!(not_yet, not_yet_real);
+    c.sim.control().release();
 
     let got = wait_provisioned(&c, "test-instance").await;
     let got_real = fixture("deltacloud-recorded/server_get_by_name.json");

@@ -1,8 +1,11 @@
 //! Wire-level simulators of the clouds the drivers speak to. They are real HTTP servers, run by
 //! `cloudgw simulate …` or in-process for providers with `simulate = true`.
 
+pub mod control;
 pub mod gogrid;
 pub mod occi;
+
+pub use control::SimControl;
 
 use std::net::SocketAddr;
 
@@ -14,6 +17,7 @@ pub struct RunningSimulator {
     addr: SocketAddr,
     base_path: &'static str,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    control: SimControl,
 }
 
 impl RunningSimulator {
@@ -26,6 +30,11 @@ impl RunningSimulator {
     /// the query interface `/-/` hangs off, without a trailing slash).
     pub fn endpoint(&self) -> String {
         format!("http://{}{}", self.addr, self.base_path)
+    }
+
+    /// Its controls (hold transitions, fail provisioning).
+    pub fn control(&self) -> &SimControl {
+        &self.control
     }
 }
 
@@ -43,6 +52,7 @@ async fn serve(
     app: Router,
     listen: SocketAddr,
     base_path: &'static str,
+    control: SimControl,
 ) -> std::io::Result<RunningSimulator> {
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
@@ -62,5 +72,6 @@ async fn serve(
         addr,
         base_path,
         shutdown: Some(tx),
+        control,
     })
 }

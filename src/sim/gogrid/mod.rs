@@ -47,6 +47,7 @@ use axum::routing::any;
 pub use super::RunningSimulator;
 pub use crate::drivers::gogrid::signature;
 
+use super::control::{self, SimControl};
 use error::SimError;
 use params::Params;
 use state::State;
@@ -106,7 +107,9 @@ impl fmt::Debug for SimOptions {
 /// Starts a simulator on `listen` (port 0 picks a free one). It serves until the returned
 /// handle is dropped; its endpoint ends in `/api`.
 pub async fn spawn(opts: SimOptions, listen: SocketAddr) -> std::io::Result<RunningSimulator> {
-    super::serve("gogrid", router(opts), listen, "/api").await
+    let control = SimControl::default();
+    let app = router_with_control(opts, control.clone());
+    super::serve("gogrid", app, listen, "/api", control).await
 }
 
 /// Shared by all handlers of one simulator.
@@ -117,7 +120,12 @@ struct Sim {
 
 /// The simulator's routes (`/api/...`) over a fresh account, for embedding in another server.
 pub fn router(opts: SimOptions) -> Router {
-    let state = State::new(opts.provision_delay, opts.power_delay);
+    router_with_control(opts, SimControl::default())
+}
+
+/// [`router`] obeying `control`, with the control routes (`/_sim/…`).
+pub fn router_with_control(opts: SimOptions, control: SimControl) -> Router {
+    let state = State::new(opts.provision_delay, opts.power_delay).with_control(control.clone());
     let sim = Arc::new(Sim {
         opts,
         state: Mutex::new(state),
@@ -125,6 +133,7 @@ pub fn router(opts: SimOptions) -> Router {
     Router::new()
         .route("/api/{*method}", any(handle))
         .with_state(sim)
+        .merge(control::routes(control))
 }
 
 async fn handle(

@@ -4,6 +4,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::sim::control::SimControl;
+
 use super::error::SimError;
 use super::seed::{self, Opt};
 
@@ -311,6 +313,7 @@ pub struct State {
     pub passwords: Vec<Password>,
     next_server_id: i64,
     next_password_id: i64,
+    control: SimControl,
 }
 
 impl State {
@@ -325,13 +328,23 @@ impl State {
             passwords: Vec::new(),
             next_server_id: FIRST_SERVER_ID,
             next_password_id: FIRST_PASSWORD_ID,
+            control: SimControl::default(),
         }
+    }
+
+    /// Obeys `control` (hold) from now on.
+    pub fn with_control(mut self, control: SimControl) -> State {
+        self.control = control;
+        self
     }
 
     /// Applies every deadline that has passed by `now`: provisioning servers get an id, state On
     /// and a root password; power changes reach their end state. Servers are visited in the
     /// order they were added, so ids follow that order.
     pub fn advance(&mut self, now: Instant) {
+        if self.control.is_held() {
+            return;
+        }
         for server in &mut self.servers {
             match server.phase {
                 Phase::Provisioning { ready_at } if now >= ready_at => {

@@ -161,7 +161,10 @@ async fn query_and_form_params_are_merged_for_post() {
 
 #[tokio::test]
 async fn provisioning_then_on_with_id_and_password() {
-    let app = router(opts(Duration::from_millis(200), Duration::ZERO));
+    let control = SimControl::default();
+    let app = router_with_control(opts(Duration::ZERO, Duration::ZERO), control.clone());
+    // Held, provisioning lasts until released, however slowly the test runs.
+    control.hold();
     let added = add_server(&app, "prov").await;
     let server = &added["list"][0];
     assert!(server.get("id").is_none());
@@ -173,7 +176,10 @@ async fn provisioning_then_on_with_id_and_password() {
     let (status, body) = get_json(&app, "/api/grid/server/get?name=prov").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["list"][0]["message"], error::NOT_FOUND_MESSAGE);
+    let (_, still) = get_json(&app, "/api/grid/server/list").await;
+    assert!(still["list"][0].get("id").is_none(), "held: {still}");
 
+    control.release();
     let seen = poll_state(&app, "prov", "On").await;
     assert_eq!(seen.last().map(String::as_str), Some("On"));
     let (_, got) = get_json(&app, "/api/grid/server/get?name=prov").await;
@@ -190,43 +196,45 @@ async fn provisioning_then_on_with_id_and_password() {
 
 #[tokio::test]
 async fn stop_shows_stopping_then_off_and_start_starting_then_on() {
-    let app = router(opts(Duration::ZERO, Duration::from_millis(200)));
+    let control = SimControl::default();
+    let app = router_with_control(
+        opts(Duration::ZERO, Duration::from_millis(1)),
+        control.clone(),
+    );
     add_server(&app, "pw").await;
     poll_state(&app, "pw", "On").await;
-
-    let (status, body) = call(
-        &app,
-        "POST",
-        "/api/grid/server/power?name=pw&power=stop",
-        None,
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let v: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(first_state(&v), "Stopping");
-    assert_suffix(&poll_state(&app, "pw", "Off").await, &["Stopping", "Off"]);
-
-    let (_, body) = call(
-        &app,
-        "GET",
-        "/api/grid/server/power?server=pw&power=on",
-        None,
-    )
-    .await;
-    let v: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(first_state(&v), "Starting");
-    assert_suffix(&poll_state(&app, "pw", "On").await, &["Starting", "On"]);
-
-    let (_, body) = call(
-        &app,
-        "GET",
-        "/api/grid/server/power?name=pw&power=reboot",
-        None,
-    )
-    .await;
-    let v: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(first_state(&v), "Restarting");
-    assert_suffix(&poll_state(&app, "pw", "On").await, &["Restarting", "On"]);
+    let steps = [
+        (
+            "POST",
+            "/api/grid/server/power?name=pw&power=stop",
+            "Stopping",
+            "Off",
+        ),
+        (
+            "GET",
+            "/api/grid/server/power?server=pw&power=on",
+            "Starting",
+            "On",
+        ),
+        (
+            "GET",
+            "/api/grid/server/power?name=pw&power=reboot",
+            "Restarting",
+            "On",
+        ),
+    ];
+    for (method, path, during, after) in steps {
+        // Held, the change stays in its transitional state until released.
+        control.hold();
+        let (status, body) = call(&app, method, path, None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(first_state(&v), during, "{path}");
+        let (_, got) = get_json(&app, "/api/grid/server/get?name=pw").await;
+        assert_eq!(first_state(&got), during, "{path}: a later look while held");
+        control.release();
+        assert_suffix(&poll_state(&app, "pw", after).await, &[during, after]);
+    }
 }
 
 #[tokio::test]

@@ -80,6 +80,7 @@ use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::Response;
 use axum::routing::any;
 
+use super::control::{self, SimControl};
 use entities::Locator;
 use error::{ErrorKind, SimError};
 use state::State;
@@ -156,7 +157,9 @@ impl SimOptions {
 /// handle is dropped; its endpoint is the bare base URL (`http://127.0.0.1:PORT`).
 pub async fn spawn(opts: SimOptions, listen: SocketAddr) -> std::io::Result<RunningSimulator> {
     tracing::info!(profile = %opts.profile, "starting the OCCI simulator");
-    super::serve("occi", router(opts), listen, "").await
+    let control = SimControl::default();
+    let app = router_with_control(opts, control.clone());
+    super::serve("occi", app, listen, "", control).await
 }
 
 /// Shared by all handlers of one simulator.
@@ -167,12 +170,21 @@ struct Sim {
 
 /// The simulator's routes over a fresh account, for embedding in another server.
 pub fn router(opts: SimOptions) -> Router {
-    let state = State::new(opts.profile, opts.provision_delay, opts.power_delay);
+    router_with_control(opts, SimControl::default())
+}
+
+/// [`router`] obeying `control`, with the control routes (`/_sim/…`) ahead of the OCCI ones.
+pub fn router_with_control(opts: SimOptions, control: SimControl) -> Router {
+    let state = State::new(opts.profile, opts.provision_delay, opts.power_delay)
+        .with_control(control.clone());
     let sim = Arc::new(Sim {
         opts,
         state: Mutex::new(state),
     });
-    Router::new().fallback(any(handle)).with_state(sim)
+    Router::new()
+        .fallback(any(handle))
+        .with_state(sim)
+        .merge(control::routes(control))
 }
 
 async fn handle(

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use super::error::SimError;
 use super::profile::{IdStyle, Profile};
 use super::seed::{self, Catalog};
+use crate::sim::control::SimControl;
 
 /// OCCI compute states (GFD.184 and GFD.224; `error` is 1.2's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +18,9 @@ pub enum ComputeState {
     Inactive,
     /// Suspended.
     Suspended,
+    /// Failed at the provider (OCCI 1.2); the simulator's provisioning ends here when its
+    /// control says so.
+    Error,
 }
 
 impl ComputeState {
@@ -26,6 +30,7 @@ impl ComputeState {
             ComputeState::Active => "active",
             ComputeState::Inactive => "inactive",
             ComputeState::Suspended => "suspended",
+            ComputeState::Error => "error",
         }
     }
 }
@@ -278,6 +283,7 @@ pub struct State {
     links: Vec<StorageLink>,
     /// Source of numeric ids (rOCCI) and of addresses and MACs.
     counter: u64,
+    control: SimControl,
 }
 
 /// The first numeric id (rOCCI's recorded computes were in the 4000s).
@@ -298,6 +304,7 @@ impl State {
             computes: Vec::new(),
             storages: Vec::new(),
             links: Vec::new(),
+            control: SimControl::default(),
             counter: FIRST_NUMBER,
         }
     }
@@ -307,8 +314,17 @@ impl State {
         self.catalog
     }
 
-    /// Applies every change whose time has come.
+    /// Obeys `control` (hold, failing provisioning) from now on.
+    pub fn with_control(mut self, control: SimControl) -> State {
+        self.control = control;
+        self
+    }
+
+    /// Applies every change whose time has come, unless the control holds them.
     pub fn advance(&mut self, now: Instant) {
+        if self.control.is_held() {
+            return;
+        }
         for c in &mut self.computes {
             if let Some(p) = c.pending
                 && p.due <= now
@@ -353,7 +369,9 @@ impl State {
         let nics = (0..self.catalog.networks.len())
             .map(|n| self.new_nic(&id, n))
             .collect();
-        let (state, pending) = if self.provision_delay.is_zero() {
+        let (state, pending) = if self.control.take_provisioning_failure() {
+            (ComputeState::Error, None)
+        } else if self.provision_delay.is_zero() {
             (ComputeState::Active, None)
         } else {
             let pending = Pending {
