@@ -16,7 +16,11 @@ mod moto;
 use std::cell::RefCell;
 use std::collections::HashSet;
 
-use conformance::Target;
+use conformance::{MissingIds, Target};
+
+/// Well-formed EC2 ids that name nothing in moto.
+const MISSING_INSTANCE: &str = "i-0123456789abcdef0";
+const MISSING_VOLUME: &str = "vol-0123456789abcdef0";
 use moto::Moto;
 
 /// Sizes offered by the test providers: a short list, so walking it one item per page stays
@@ -46,6 +50,12 @@ async fn aws_target_and_moto() -> (Target, Moto) {
         provider: "aws".into(),
         // moto changes states at once: stopping is never seen.
         observable_transitions: false,
+        // EC2-shaped ids, so that the driver asks moto and EC2's own NotFound codes answer.
+        missing: MissingIds {
+            server: MISSING_INSTANCE.into(),
+            volume: MISSING_VOLUME.into(),
+        },
+        sim: None,
     };
     (target, moto)
 }
@@ -61,7 +71,26 @@ async fn linux_x86_image(gw: &common::Gateway) -> String {
         .unwrap_or_else(|| panic!("no x86_64 Linux AMI in {images:?}"))
 }
 
-conformance_suite!(aws_target);
+conformance_suite!(aws_target; volumes);
+
+/// The not-found answers of the suite come from EC2 itself (moto), not from the driver's id check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_ids_are_answered_by_ec2s_not_found_codes() {
+    let (target, _moto) = aws_target_and_moto().await;
+    let driver = target.entry();
+    let server = driver.driver().get_server(MISSING_INSTANCE).await.err();
+    assert_eq!(
+        server.as_ref().and_then(|e| e.context("native_code")),
+        Some("InvalidInstanceID.NotFound"),
+        "{server:?}"
+    );
+    let volume = driver.driver().get_volume(MISSING_VOLUME).await.err();
+    assert_eq!(
+        volume.as_ref().and_then(|e| e.context("native_code")),
+        Some("InvalidVolume.NotFound"),
+        "{volume:?}"
+    );
+}
 
 /// Fifteen instances made in moto directly (twelve reservations of one, one of three) are listed
 /// through the gateway exactly once with every page size, across several EC2 pages.

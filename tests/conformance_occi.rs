@@ -6,7 +6,26 @@
 mod common;
 mod conformance;
 
-use conformance::Target;
+use conformance::{MissingIds, Target};
+
+/// Ids shaped as each simulated server makes them (rOCCI numbers, ooi UUIDs, pyssf hex UUIDs).
+fn missing_ids(profile: &str) -> MissingIds {
+    let (server, volume) = match profile {
+        "rocci" => ("999999", "999998"),
+        "ooi" => (
+            "00000000-0000-4000-8000-000000000001",
+            "00000000-0000-4000-8000-000000000002",
+        ),
+        _ => (
+            "00000000000040008000000000000001",
+            "00000000000040008000000000000002",
+        ),
+    };
+    MissingIds {
+        server: server.into(),
+        volume: volume.into(),
+    }
+}
 
 /// A gateway with one simulated OCCI provider `occi`.
 async fn occi_target(profile: &str, rendering: &str) -> Target {
@@ -21,6 +40,8 @@ async fn occi_target(profile: &str, rendering: &str) -> Target {
         provider: "occi".into(),
         observable_transitions: false,
         image_and_size: None,
+        missing: missing_ids(profile),
+        sim: None,
     }
 }
 
@@ -31,7 +52,7 @@ mod rocci_text {
         occi_target("rocci", "text-plain").await
     }
 
-    conformance_suite!(target);
+    conformance_suite!(target; some_unsupported, volumes);
 }
 
 mod rocci_json {
@@ -41,7 +62,7 @@ mod rocci_json {
         occi_target("rocci", "json").await
     }
 
-    conformance_suite!(target);
+    conformance_suite!(target; some_unsupported, volumes);
 }
 
 mod ooi_text {
@@ -51,7 +72,7 @@ mod ooi_text {
         occi_target("ooi", "text-occi").await
     }
 
-    conformance_suite!(target);
+    conformance_suite!(target; some_unsupported, volumes);
 }
 
 mod ooi_json {
@@ -61,7 +82,7 @@ mod ooi_json {
         occi_target("ooi", "json").await
     }
 
-    conformance_suite!(target);
+    conformance_suite!(target; some_unsupported, volumes);
 }
 
 mod pyssf_text {
@@ -71,7 +92,7 @@ mod pyssf_text {
         occi_target("pyssf", "text-plain").await
     }
 
-    conformance_suite!(target);
+    conformance_suite!(target; some_unsupported, volumes);
 }
 
 /// A gateway with provider `occi` at a separately started simulator, authenticating with
