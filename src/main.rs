@@ -276,6 +276,8 @@ async fn simulate_gogrid(args: GoGridSimArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     tracing::info!("GoGrid simulator serving on {}", running.endpoint());
+    // The first line on stdout, for a script or test that started it on port 0.
+    println!("listening on {}", running.addr());
     shutdown_signal().await;
     Ok(())
 }
@@ -312,6 +314,7 @@ async fn simulate_occi(args: OcciSimArgs) -> Result<(), String> {
         running.endpoint(),
         running.endpoint()
     );
+    println!("listening on {}", running.addr());
     shutdown_signal().await;
     Ok(())
 }

@@ -1,49 +1,38 @@
 //! `cloudgw simulate occi` and the default OCCI provider as an operator uses them.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 mod served;
 
-use served::{BIN, cloudgw as run, free_port};
+use served::child::{ChildProcess, listening_on};
+use served::{BIN, Served, cloudgw as run};
 
 /// A `cloudgw simulate occi` process, killed when dropped.
 struct Simulator {
-    child: Child,
+    _process: ChildProcess,
     base: String,
 }
 
-impl Drop for Simulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts the simulator with `args` and settings from `env`, and waits until it answers.
+/// Starts the simulator on a port it picks (port 0) with `args` and settings from `env`; waits
+/// at most 30 s for the address it prints.
 async fn simulator(args: &[&str], env: &[(&str, &str)]) -> Simulator {
-    let listen = format!("127.0.0.1:{}", free_port());
     let mut cmd = Command::new(BIN);
-    cmd.args(["simulate", "occi", "--listen", &listen])
-        .args(args)
-        .stderr(Stdio::null());
+    cmd.args(["simulate", "occi", "--listen", "127.0.0.1:0"])
+        .args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let child = cmd.spawn().unwrap_or_else(|e| panic!("{e}"));
-    let sim = Simulator {
-        child,
-        base: format!("http://{listen}"),
-    };
-    let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client.get(format!("{}/-/", sim.base)).send().await.is_ok() {
-            return sim;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let (process, addr) = ChildProcess::start(
+        "cloudgw simulate occi",
+        &mut cmd,
+        Duration::from_secs(30),
+        listening_on,
+    );
+    Simulator {
+        _process: process,
+        base: format!("http://{addr}"),
     }
-    panic!("the OCCI simulator did not start on {listen}");
 }
 
 #[test]
@@ -156,28 +145,11 @@ async fn simulate_occi_reads_its_settings_from_the_environment() {
 /// The default providers serve an OCCI provider through the gateway with no credentials.
 #[test]
 fn serve_runs_the_default_occi_provider() {
-    let listen = format!("127.0.0.1:{}", free_port());
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            &listen,
-            "--providers",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/providers"),
-        ])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let base = format!("http://{listen}");
+    let served = Served::start(&[]);
+    let base = served.base.clone();
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
     let sizes = runtime.block_on(async {
         let client = reqwest::Client::new();
-        for _ in 0..100 {
-            if client.get(format!("{base}/healthz")).send().await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
         let answer = client
             .get(format!("{base}/v1/providers/occi/sizes"))
             .send()
@@ -187,13 +159,8 @@ fn serve_runs_the_default_occi_provider() {
         let body: serde_json::Value = answer.json().await.unwrap_or_default();
         (status, body)
     });
-    let _ = child.kill();
-    let stderr = child.stderr.take();
-    let _ = child.wait();
+    let log = served.stop();
     let (status, body) = sizes;
-    let log: Vec<String> = stderr
-        .map(|s| BufReader::new(s).lines().map_while(Result::ok).collect())
-        .unwrap_or_default();
     assert_eq!(status, 200, "{body} {log:?}");
     let items = body["items"].as_array().cloned().unwrap_or_default();
     assert!(

@@ -4,10 +4,14 @@
 //! driven in each rendering ooi handles. Needs `.venv-ooi` (made by `scripts/test` through
 //! `scripts/python-env`); a missing one fails the test, it is never skipped.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
+
+#[path = "common/child.rs"]
+mod child;
+
+use child::ChildProcess;
 
 use cloudgw::config::Secret;
 use cloudgw::driver::{Driver, ErrorKind, ImageFilter, ListRequest, ServerFilter};
@@ -16,16 +20,9 @@ use cloudgw::model::{ServerState, VolumeState};
 
 /// ooi on a loopback port; killed when dropped.
 struct Ooi {
-    child: Child,
+    _process: ChildProcess,
     port: u16,
     tenants: serde_json::Value,
-}
-
-impl Drop for Ooi {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn start_ooi() -> Ooi {
@@ -37,23 +34,18 @@ fn start_ooi() -> Ooi {
          scripts/python-requirements-ooi.txt through scripts/python-env)",
         python.display()
     );
-    let mut child = Command::new(python)
-        .arg(Path::new(root).join("tests/python/ooi_server.py"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start ooi");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("ooi's first line");
+    let mut command = Command::new(python);
+    command.arg(Path::new(root).join("tests/python/ooi_server.py"));
+    // `LISTENING <port> <tenants as JSON>`.
+    let (process, line) = ChildProcess::start("ooi", &mut command, Duration::from_secs(60), |l| {
+        l.starts_with("LISTENING ").then(|| l.to_owned())
+    });
     let mut parts = line.trim().splitn(3, ' ');
-    assert_eq!(parts.next(), Some("LISTENING"), "ooi said {line:?}");
+    parts.next();
     let port = parts.next().and_then(|p| p.parse().ok()).expect("port");
     let tenants = serde_json::from_str(parts.next().unwrap_or("{}")).expect("tenants JSON");
     Ooi {
-        child,
+        _process: process,
         port,
         tenants,
     }

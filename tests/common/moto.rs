@@ -5,10 +5,14 @@
 //! serves until its standard input closes).
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
+
+#[path = "child.rs"]
+mod child;
+
+use child::ChildProcess;
 
 /// The region the tests' providers serve.
 pub const REGION: &str = "us-east-1";
@@ -18,9 +22,8 @@ pub const SECRET_KEY: &str = "testing";
 
 /// A running moto server.
 pub struct Moto {
-    child: Child,
-    /// Kept open: the server exits when it closes.
-    _stdin: ChildStdin,
+    /// moto serves until its standard input (kept open by this handle) closes.
+    process: ChildProcess,
     /// `http://127.0.0.1:<port>`.
     pub endpoint: String,
 }
@@ -57,31 +60,20 @@ impl Moto {
     pub async fn start_with(env: &[(&str, &str)]) -> Moto {
         let script = project_dir().join("tests/python/moto_server.py");
         let mut command = Command::new(venv_python());
-        command
-            .arg(&script)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+        command.arg(&script).stdin(Stdio::piped());
         for (key, value) in env {
             command.env(key, value);
         }
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start moto ({}): {e}", script.display()));
-        let stdin = child.stdin.take().unwrap_or_else(|| panic!("moto stdin"));
-        let stdout = child.stdout.take().unwrap_or_else(|| panic!("moto stdout"));
-        let port = tokio::task::spawn_blocking(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            line.trim().parse::<u16>().ok()
+        let what = format!("moto ({})", script.display());
+        let (process, port) = tokio::task::spawn_blocking(move || {
+            ChildProcess::start(&what, &mut command, Duration::from_secs(60), |line| {
+                line.trim().parse::<u16>().ok()
+            })
         })
         .await
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("moto did not print its port (is moto installed in .venv?)"));
+        .unwrap_or_else(|e| panic!("starting moto: {e}"));
         let moto = Moto {
-            child,
-            _stdin: stdin,
+            process,
             endpoint: format!("http://127.0.0.1:{port}"),
         };
         moto.warm_up().await;
@@ -103,7 +95,11 @@ impl Moto {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("moto at {} did not answer within 10 s", self.endpoint);
+        panic!(
+            "moto at {} did not answer within 10 s; it said:\n{}",
+            self.endpoint,
+            self.process.log().join("\n")
+        );
     }
 
     /// Clears every resource (`POST /moto-api/reset`).
@@ -154,11 +150,4 @@ fn sigv4_stub() -> String {
     format!(
         "AWS4-HMAC-SHA256 Credential={ACCESS_KEY}/20240101/{REGION}/ec2/aws4_request, SignedHeaders=host, Signature=0"
     )
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

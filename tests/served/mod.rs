@@ -2,24 +2,20 @@
 //! as a user runs it; for the generated-client scenarios and the API fuzzer.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
+
+#[path = "../common/child.rs"]
+pub mod child;
+
+use child::{ChildProcess, serving_on};
 
 /// A running `cloudgw serve`; killed on drop.
 pub struct Served {
-    child: Child,
+    process: ChildProcess,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The `cloudgw` binary under test.
@@ -36,12 +32,6 @@ pub fn cloudgw(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-/// A loopback port free at the time of asking.
-pub fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    l.local_addr().map(|a| a.port()).unwrap_or(0)
 }
 
 /// The repository root.
@@ -71,33 +61,33 @@ pub fn venv_path() -> String {
 impl Served {
     /// Serves `providers/` with `extra` arguments; waits until the gateway says where it listens.
     pub fn start(extra: &[&str]) -> Served {
-        let mut child = Command::new(BIN)
+        Served::start_with(&repo().join("providers"), extra, &[("RUST_LOG", "info")])
+    }
+
+    /// Serves the providers in `providers` on a port the gateway picks (port 0), with `extra`
+    /// arguments and environment `env`; waits at most 30 s for its `serving on` line.
+    pub fn start_with(providers: &Path, extra: &[&str], env: &[(&str, &str)]) -> Served {
+        let mut command = Command::new(BIN);
+        command
             .args(["serve", "--listen", "127.0.0.1:0", "--providers"])
-            .arg(repo().join("providers"))
+            .arg(providers)
             .args(extra)
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start cloudgw serve: {e}"));
-        let stderr = child.stderr.take();
-        let (tx, rx) = mpsc::channel();
-        // Reads the log to the end, so the gateway never blocks on a full pipe.
-        std::thread::spawn(move || {
-            let Some(stderr) = stderr else { return };
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(at) = line.find("serving on http://") {
-                    let rest = &line[at + "serving on ".len()..];
-                    let base = rest.split_whitespace().next().unwrap_or_default();
-                    let _ = tx.send(base.to_owned());
-                }
-            }
-        });
-        let base = rx
-            .recv_timeout(Duration::from_secs(30))
-            .unwrap_or_else(|e| panic!("the gateway did not start within 30 s: {e}"));
-        Served { child, base }
+            .env("NO_COLOR", "1");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let (process, base) = ChildProcess::start(
+            "cloudgw serve",
+            &mut command,
+            Duration::from_secs(30),
+            serving_on,
+        );
+        Served { process, base }
+    }
+
+    /// Stops the gateway and returns every line it logged.
+    pub fn stop(self) -> Vec<String> {
+        self.process.stop()
     }
 }
 
