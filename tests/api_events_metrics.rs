@@ -50,6 +50,21 @@ async fn read_stream(
         .collect()
 }
 
+/// Reads an event stream until its text contains `needle` (or 60 s pass, or it ends).
+async fn read_until(mut stream: reqwest::Response, needle: &str) -> String {
+    let mut text = String::new();
+    let reading = async {
+        while let Ok(Some(chunk)) = stream.chunk().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+            if text.contains(needle) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(60), reading).await;
+    text
+}
+
 async fn create_and_wait(gw: &Gateway, name: &str) {
     let created = gw
         .post(
@@ -68,14 +83,18 @@ async fn create_and_wait(gw: &Gateway, name: &str) {
 #[tokio::test]
 async fn a_create_streams_operation_and_server_events_as_cloudevents() {
     let gw = Gateway::start(vec![simulated_gogrid()]).await;
-    let listener = tokio::spawn({
-        let client = gw.client.clone();
-        let url = gw.url("/v1/events?timeout=3");
-        async move { client.get(url).send().await.ok()?.text().await.ok() }
-    });
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The gateway subscribes before it answers the headers: once they are here, nothing the
+    // create publishes can be missed.
+    let stream = gw
+        .client
+        .get(gw.url("/v1/events?timeout=120"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("subscribe: {e}"));
+    assert_eq!(stream.status(), 200);
+    let listener = tokio::spawn(read_until(stream, "\"succeeded\""));
     create_and_wait(&gw, "ev-1").await;
-    let text = listener.await.ok().flatten().unwrap_or_default();
+    let text = listener.await.unwrap_or_default();
     let events: Vec<Value> = text
         .lines()
         .filter_map(|l| l.strip_prefix("data: "))
