@@ -195,8 +195,15 @@ async fn compute_renders_state_mixins_and_links_in_every_rendering() {
 
 #[tokio::test]
 async fn stop_is_timed_and_not_applicable_twice() {
-    let app = app(Profile::Pyssf, Duration::from_millis(300));
+    let control = SimControl::default();
+    let options = SimOptions {
+        power_delay: Duration::from_millis(1),
+        ..SimOptions::new(Profile::Pyssf)
+    };
+    let app = router_with_control(options, control.clone());
     let path = create_compute(&app, Profile::Pyssf).await;
+    // Held, the stop stays in progress until released, however slowly the test runs.
+    control.hold();
     let stop = r#"stop; scheme="http://schemas.ogf.org/occi/infrastructure/compute/action#"; class="action""#;
     let uri = format!("{path}?action=stop");
     let headers = [
@@ -214,8 +221,23 @@ async fn stop_is_timed_and_not_applicable_twice() {
     let again = act().await;
     assert_eq!(again.status, 400);
     assert_eq!(again.body, "This action is currently no applicable.");
-    tokio::time::sleep(Duration::from_millis(350)).await;
-    let r = call(&app, "GET", &path, &[], "").await;
+    let held = call(&app, "GET", &path, &[], "").await;
+    assert_eq!(
+        held.entity()
+            .attributes
+            .text("occi.compute.state")
+            .as_deref(),
+        Some("active")
+    );
+    control.release();
+    let mut r = call(&app, "GET", &path, &[], "").await;
+    for _ in 0..100 {
+        if r.entity().attributes.text("occi.compute.state").as_deref() == Some("inactive") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        r = call(&app, "GET", &path, &[], "").await;
+    }
     assert_eq!(
         r.entity().attributes.text("occi.compute.state").as_deref(),
         Some("inactive")
