@@ -15,6 +15,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use super::discovery::Discovery;
+use crate::driver::{DriverError, DriverResult, ErrorKind};
 use crate::model::{
     Attachment, Extra, Image, Server, ServerState, Size, Tags, Volume, VolumeState,
 };
@@ -340,6 +341,59 @@ pub(crate) fn numbers_in_title(title: &str) -> (Option<f64>, Option<f64>) {
         number_before(&|u| u.starts_with("mb") || u.starts_with("mib")).map(|mb| mb / 1024.0)
     });
     (cores, gib)
+}
+
+/// Characters escaped in an id placed in a path segment.
+pub(crate) const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b':')
+    .remove(b'@');
+
+/// An entity's location as rendered, else its id under `collection`.
+pub(crate) fn entity_location(entity: Entity, collection: &str) -> Option<String> {
+    let id = entity.id();
+    entity
+        .location
+        .or_else(|| id.map(|id| member(collection, &id)))
+}
+
+fn member(collection: &str, id: &str) -> String {
+    if id.starts_with('/') || id.contains("://") {
+        id.to_owned()
+    } else {
+        format!("{collection}{id}")
+    }
+}
+
+pub(crate) fn zone_mixin(d: &Discovery, zone: &str) -> DriverResult<CategoryId> {
+    let zones = d.zones();
+    if zones.is_empty() {
+        return Err(DriverError::unsupported(
+            "zone (the OCCI server has no availability zones)",
+        ));
+    }
+    zones
+        .iter()
+        .find(|z| z.id.term == zone || z.title.as_deref() == Some(zone))
+        .map(|z| z.id.clone())
+        .ok_or_else(|| {
+            let known: Vec<&str> = zones.iter().map(|z| z.id.term.as_str()).collect();
+            DriverError::new(
+                ErrorKind::InvalidRequest,
+                format!("unknown zone {zone:?}; zones: {known:?}"),
+            )
+        })
+}
+
+pub(crate) fn looks_like_public_key(key: &str) -> bool {
+    let key = key.trim();
+    ["ssh-", "ecdsa-", "sk-ssh-", "sk-ecdsa-"]
+        .iter()
+        .any(|p| key.starts_with(p))
+        && key.contains(' ')
 }
 
 #[cfg(test)]
