@@ -134,6 +134,23 @@ pub enum BuildError {
     Simulator(#[source] std::io::Error),
 }
 
+/// Checks a simulated provider's `[simulator]` delays (seconds, 0 to 3600): the field and what
+/// is wrong.
+pub(crate) fn check_simulator_delays(
+    provision_delay_secs: f64,
+    power_delay_secs: f64,
+) -> Result<(), (&'static str, String)> {
+    for (field, value) in [
+        ("simulator.provision_delay_secs", provision_delay_secs),
+        ("simulator.power_delay_secs", power_delay_secs),
+    ] {
+        if !(0.0..=3600.0).contains(&value) {
+            return Err((field, "must be between 0 and 3600 seconds".into()));
+        }
+    }
+    Ok(())
+}
+
 /// A simulator delay in seconds from a provider file (validated to 0–3600) as a duration.
 pub(crate) fn seconds(value: f64) -> Duration {
     Duration::try_from_secs_f64(value).unwrap_or_default()
@@ -154,6 +171,15 @@ mod tests {
         assert_eq!(listed.len(), DRIVERS.len(), "a name is listed twice");
         assert!(find("azure").is_none());
         assert_eq!(names(), "`aws`, `gogrid`, `occi`");
+    }
+
+    #[test]
+    fn simulator_delays_outside_0_to_3600_seconds_name_their_field() {
+        assert_eq!(check_simulator_delays(0.0, 3600.0), Ok(()));
+        let field = |p, w| check_simulator_delays(p, w).err().map(|e| e.0);
+        assert_eq!(field(-1.0, 1.0), Some("simulator.provision_delay_secs"));
+        assert_eq!(field(1.0, 3600.5), Some("simulator.power_delay_secs"));
+        assert_eq!(field(f64::NAN, 1.0), Some("simulator.provision_delay_secs"));
     }
 
     #[test]

@@ -456,6 +456,12 @@ impl Client {
         ))
     }
 
+    /// Deletes the entity at `path`.
+    pub(crate) async fn delete(&self, d: &Discovery, path: &str) -> DriverResult<Answer> {
+        let url = self.resolve(path)?;
+        self.send(Method::DELETE, url, d.accept(), None).await
+    }
+
     pub(crate) async fn post(
         &self,
         d: &Discovery,

@@ -34,7 +34,6 @@ use std::time::Duration;
 use async_trait::async_trait;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use reqwest::Method;
 
 use self::client::Client;
 use self::discovery::{Discovery, DiscoveryCache};
@@ -305,12 +304,7 @@ impl OcciDriver {
             .await
             .map_err(|e| not_found_as(e, "server", id))?;
         self.client
-            .send(
-                Method::DELETE,
-                self.client.resolve(&path)?,
-                d.accept(),
-                None,
-            )
+            .delete(&d, &path)
             .await
             .map_err(|e| not_found_as(e, "server", id))?;
         server.state = ServerState::Terminating;

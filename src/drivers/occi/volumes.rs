@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use futures::future::join_all;
-use reqwest::Method;
 
 use super::discovery::Discovery;
 use super::{OcciDriver, mapping, not_found_as, paging};
@@ -141,12 +140,7 @@ impl OcciDriver {
     pub(super) async fn delete_storage(&self, id: &str) -> DriverResult<Volume> {
         let (d, path, mut volume, _) = self.find_volume(id).await?;
         self.client
-            .send(
-                Method::DELETE,
-                self.client.resolve(&path)?,
-                d.accept(),
-                None,
-            )
+            .delete(&d, &path)
             .await
             .map_err(|e| not_found_as(e, "volume", id))?;
         volume.state = VolumeState::Deleting;
@@ -216,14 +210,7 @@ impl OcciDriver {
             ));
         }
         for link in &links {
-            self.client
-                .send(
-                    Method::DELETE,
-                    self.client.resolve(&link.path)?,
-                    d.accept(),
-                    None,
-                )
-                .await?;
+            self.client.delete(&d, &link.path).await?;
         }
         let rest = self.storage_links(&d).await?;
         volume = self
