@@ -100,3 +100,115 @@ where
         next_cursor: found.next.map(paging::encode_offset),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! The paging arithmetic over a fake native list.
+
+    use std::sync::Mutex;
+
+    use super::*;
+
+    // The offset cursor itself is tested in `crate::driver::paging`.
+
+    /// Pages of `data` as a paging provider serves them, recording each (page, size) asked.
+    fn pager(
+        data: Vec<u32>,
+        calls: &Mutex<Vec<(usize, usize)>>,
+    ) -> impl FnMut(usize, usize) -> std::future::Ready<DriverResult<NativePage<u32>>> + '_ {
+        move |page, size| {
+            calls.lock().unwrap().push((page, size));
+            let items = data.iter().skip(page * size).take(size).copied().collect();
+            std::future::ready(Ok(NativePage {
+                items,
+                total: Some(data.len()),
+            }))
+        }
+    }
+
+    fn walk(data: &[u32], limit: usize, keep: impl Fn(&u32) -> bool + Copy) -> Vec<Vec<u32>> {
+        let calls = Mutex::new(Vec::new());
+        let mut pages = Vec::new();
+        let mut cursor = None;
+        loop {
+            let req = ListRequest { limit, cursor };
+            let page =
+                futures::executor::block_on(list_page(&req, pager(data.to_vec(), &calls), keep))
+                    .unwrap();
+            assert!(page.items.len() <= limit);
+            pages.push(page.items);
+            match page.next_cursor {
+                Some(next) => cursor = Some(next),
+                None => return pages,
+            }
+            assert!(pages.len() < 100, "paging does not end");
+        }
+    }
+
+    #[test]
+    fn paging_never_skips_or_repeats_and_never_exceeds_limit() {
+        let data: Vec<u32> = (0..7).collect();
+        for limit in 1..=8 {
+            let pages = walk(&data, limit, |_| true);
+            assert_eq!(pages.concat(), data, "limit {limit}");
+            let evens = walk(&data, limit, |n| n % 2 == 0);
+            assert_eq!(evens.concat(), vec![0, 2, 4, 6], "limit {limit}");
+        }
+        assert_eq!(
+            walk(&data, 2, |_| true),
+            [vec![0, 1], vec![2, 3], vec![4, 5], vec![6]]
+        );
+        // A list whose length is a multiple of the limit ends without an empty last page.
+        assert_eq!(walk(&[1, 2, 3, 4], 2, |_| true), [vec![1, 2], vec![3, 4]]);
+        assert_eq!(walk(&[], 3, |_| true), [Vec::<u32>::new()]);
+    }
+
+    #[test]
+    fn paging_fetches_page_offset_div_limit_and_skips_the_remainder() {
+        let calls = Mutex::new(Vec::new());
+        let data: Vec<u32> = (0..10).collect();
+        let req = ListRequest {
+            limit: 3,
+            cursor: Some("o:4".into()),
+        };
+        let page =
+            futures::executor::block_on(list_page(&req, pager(data, &calls), |_| true)).unwrap();
+        assert_eq!(page.items, [4, 5, 6]);
+        assert_eq!(page.next_cursor.as_deref(), Some("o:7"));
+        assert_eq!(*calls.lock().unwrap(), [(1, 3), (2, 3)]);
+    }
+
+    #[test]
+    fn filtered_paging_keeps_reading_until_the_page_is_full() {
+        let calls = Mutex::new(Vec::new());
+        let data: Vec<u32> = (0..10).collect();
+        let req = ListRequest {
+            limit: 2,
+            cursor: None,
+        };
+        let page =
+            futures::executor::block_on(list_page(&req, pager(data, &calls), |n| *n >= 5)).unwrap();
+        assert_eq!(page.items, [5, 6]);
+        assert_eq!(page.next_cursor.as_deref(), Some("o:7"));
+        assert_eq!(calls.lock().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn a_provider_ignoring_paging_is_indexed_from_zero() {
+        let whole = |_: usize, _: usize| {
+            std::future::ready(Ok(NativePage {
+                items: (0..5).collect::<Vec<u32>>(),
+                total: None,
+            }))
+        };
+        let req = ListRequest {
+            limit: 2,
+            cursor: Some("o:2".into()),
+        };
+        let page = futures::executor::block_on(list_page(&req, whole, |_| true)).unwrap();
+        assert_eq!(
+            (page.items, page.next_cursor),
+            (vec![2, 3], Some("o:4".into()))
+        );
+    }
+}
