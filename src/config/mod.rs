@@ -2,8 +2,9 @@
 //!
 //! Each `*.toml` file in the providers directory is one account at one cloud; its id is the
 //! file stem. A file is parsed to TOML, its strings are `${VAR}`-expanded from the environment,
-//! and the result is deserialized with unknown fields rejected. Every problem is reported with
-//! the file, line (where it can be found) and field.
+//! and `driver` picks a row of the driver table ([`crate::drivers::DRIVERS`]), which
+//! deserializes the rest (unknown fields rejected) and validates it, once. Every problem is
+//! reported with the file, line (where it can be found) and field.
 
 mod expand;
 mod secret;

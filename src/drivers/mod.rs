@@ -183,6 +183,19 @@ mod tests {
     }
 
     #[test]
+    fn every_row_rejects_unknown_fields_naming_them() {
+        // Deserialization rejects the field before validation looks at what is missing.
+        for row in DRIVERS {
+            let mut table = toml::Table::new();
+            table.insert("colour".into(), toml::Value::String("blue".into()));
+            let err = row.parse(toml::Value::Table(table)).err();
+            let err = err.unwrap_or_else(|| panic!("{}: colour accepted", row.name));
+            assert_eq!(err.field, ["colour"], "{}", row.name);
+            assert!(err.message.contains("unknown field"), "{}", row.name);
+        }
+    }
+
+    #[test]
     fn a_row_validates_what_it_reads() {
         let gogrid = find("gogrid").map(|r| r.parse(toml::Value::Table(toml::Table::new())));
         let err = gogrid.and_then(|r| r.err());
