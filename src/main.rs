@@ -253,7 +253,7 @@ fn check(dir: &std::path::Path) -> Result<(), String> {
             "{}: provider {} (driver {}) ok",
             c.path.display(),
             c.id,
-            c.driver.driver_name()
+            c.driver
         );
     }
     println!("{} provider file(s) ok", configs.len());

@@ -4,20 +4,16 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 
-use crate::config::{DriverConfig, ProviderConfig, Secret};
+use crate::config::ProviderConfig;
 use crate::driver::{Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind};
-use crate::drivers::aws::{AwsConfig, AwsDriver};
-use crate::drivers::gogrid::{GoGridConfig, GoGridDriver, GoGridSettings};
-use crate::drivers::occi::{Auth as OcciAuth, OcciConfig, OcciDriver, OcciOptions, OcciSettings};
+use crate::drivers::BuildError;
 use crate::model::{Provider, ProviderHealth, Server};
-use crate::sim;
 use crate::sim::RunningSimulator;
 
 /// One configured provider.
@@ -242,7 +238,7 @@ pub struct Registry {
 /// Why the registry could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
-    /// A provider file is valid TOML but not usable (a required field is missing, …).
+    /// A provider's driver could not be set up (no region found, an unreadable certificate, …).
     #[error("{path}: {message}")]
     Provider {
         /// The provider file.
@@ -261,15 +257,38 @@ pub enum RegistryError {
 }
 
 impl Registry {
-    /// Builds every provider's driver, starting in-process simulators where asked.
+    /// Builds every provider's driver through its row of [`crate::drivers::DRIVERS`], starting
+    /// in-process simulators where asked. The configs were validated when they were parsed.
     pub async fn start(configs: Vec<ProviderConfig>) -> Result<Registry, RegistryError> {
         let mut registry = Registry::default();
         for config in configs {
-            let (entry, simulator) = build(&config).await?;
+            // The driver's one constructor, from its row of the driver table.
+            let built = config
+                .settings
+                .build(&config.id)
+                .await
+                .map_err(|e| match e {
+                    BuildError::Setup(_) => RegistryError::Provider {
+                        path: config.path.display().to_string(),
+                        message: e.to_string(),
+                    },
+                    BuildError::Simulator(source) => RegistryError::Simulator {
+                        provider: config.id.clone(),
+                        source,
+                    },
+                })?;
+            let simulated = built.simulator.is_some();
+            let entry = ProviderEntry::new(
+                &config.id,
+                config.driver,
+                built.region,
+                simulated,
+                built.driver,
+            );
             registry
                 .providers
                 .insert(config.id.clone(), Arc::new(entry));
-            registry.simulators.extend(simulator);
+            registry.simulators.extend(built.simulator);
         }
         Ok(registry)
     }
@@ -295,214 +314,6 @@ impl Registry {
     pub fn all(&self) -> impl Iterator<Item = &Arc<ProviderEntry>> {
         self.providers.values()
     }
-}
-
-async fn build(
-    config: &ProviderConfig,
-) -> Result<(ProviderEntry, Option<RunningSimulator>), RegistryError> {
-    match &config.driver {
-        DriverConfig::Aws(aws) => build_aws(config, aws).await,
-        DriverConfig::Gogrid(gg) => build_gogrid(config, gg).await,
-        DriverConfig::Occi(oc) => build_occi(config, oc).await,
-    }
-}
-
-async fn build_aws(
-    config: &ProviderConfig,
-    aws: &AwsConfig,
-) -> Result<(ProviderEntry, Option<RunningSimulator>), RegistryError> {
-    let invalid = |message: String| RegistryError::Provider {
-        path: config.path.display().to_string(),
-        message,
-    };
-    aws.validate()
-        .map_err(|(field, message)| invalid(format!("field `{field}`: {message}")))?;
-    let driver = AwsDriver::new(config.id.clone(), aws)
-        .await
-        .map_err(|e| invalid(format!("cannot set up the driver: {e}")))?;
-    let region = Some(driver.region().to_owned());
-    let entry = ProviderEntry::new(&config.id, "aws", region, false, Arc::new(driver));
-    Ok((entry, None))
-}
-
-async fn build_gogrid(
-    config: &ProviderConfig,
-    gg: &GoGridConfig,
-) -> Result<(ProviderEntry, Option<RunningSimulator>), RegistryError> {
-    let invalid = |message: String| RegistryError::Provider {
-        path: config.path.display().to_string(),
-        message,
-    };
-    gg.validate()
-        .map_err(|(field, message)| invalid(format!("field `{field}`: {message}")))?;
-    let (endpoint, api_key, shared_secret, simulator) =
-        match (&gg.endpoint, &gg.api_key, &gg.shared_secret) {
-            (Some(endpoint), Some(key), Some(secret)) if !gg.simulate => {
-                (endpoint.clone(), key.clone(), secret.clone(), None)
-            }
-            _ => {
-                let (endpoint, key, secret, running) =
-                    start_gogrid_simulator(&config.id, gg).await?;
-                (endpoint, key, secret, Some(running))
-            }
-        };
-    let settings = GoGridSettings {
-        endpoint: endpoint.trim_end_matches('/').to_owned(),
-        api_key,
-        shared_secret,
-        api_version: gg.api_version.clone(),
-        timeout: Duration::from_secs(gg.timeout_secs.max(1)),
-        default_region: gg.region.clone(),
-    };
-    let driver = GoGridDriver::new(config.id.clone(), settings)
-        .map_err(|e| invalid(format!("cannot set up the driver: {e}")))?;
-    let entry = ProviderEntry::new(
-        &config.id,
-        "gogrid",
-        gg.region.clone(),
-        gg.simulate,
-        Arc::new(driver),
-    );
-    Ok((entry, simulator))
-}
-
-async fn start_gogrid_simulator(
-    provider: &str,
-    gg: &GoGridConfig,
-) -> Result<(String, Secret, Secret, RunningSimulator), RegistryError> {
-    let key = uuid::Uuid::new_v4().simple().to_string();
-    let secret = uuid::Uuid::new_v4().simple().to_string();
-    let options = sim::gogrid::SimOptions {
-        api_key: key.clone(),
-        shared_secret: secret.clone(),
-        clock_skew: Duration::from_secs(600),
-        provision_delay: seconds(gg.simulator.provision_delay_secs),
-        power_delay: seconds(gg.simulator.power_delay_secs),
-    };
-    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
-    let running = sim::gogrid::spawn(options, loopback)
-        .await
-        .map_err(|source| RegistryError::Simulator {
-            provider: provider.to_owned(),
-            source,
-        })?;
-    Ok((
-        running.endpoint(),
-        Secret::new(key),
-        Secret::new(secret),
-        running,
-    ))
-}
-
-/// How long the start waits for an OCCI server's query interface before going on with the
-/// assumed capabilities (the driver reads it again on its first call).
-const OCCI_START_DISCOVERY: Duration = Duration::from_secs(10);
-
-async fn build_occi(
-    config: &ProviderConfig,
-    oc: &OcciConfig,
-) -> Result<(ProviderEntry, Option<RunningSimulator>), RegistryError> {
-    let invalid = |message: String| RegistryError::Provider {
-        path: config.path.display().to_string(),
-        message,
-    };
-    oc.validate()
-        .map_err(|(field, message)| invalid(format!("field `{field}`: {message}")))?;
-    let (endpoint, sim_auth, simulator) = if oc.simulate {
-        let (endpoint, auth, running) = start_occi_simulator(&config.id, oc).await?;
-        (Some(endpoint), auth, Some(running))
-    } else {
-        (None, None, None)
-    };
-    let mut settings = OcciSettings::from_config(oc, endpoint).map_err(invalid)?;
-    if let Some(auth) = sim_auth {
-        settings.auth = auth;
-    }
-    let region = oc.region.clone().unwrap_or_else(|| "default".to_owned());
-    let options = OcciOptions {
-        rendering: oc.rendering,
-        discovery_refresh: Duration::from_secs(oc.discovery_refresh_secs),
-        list_concurrency: oc.list_concurrency,
-        region: Some(region.clone()),
-    };
-    let driver = OcciDriver::new(config.id.clone(), &settings, options)
-        .map_err(|e| invalid(format!("cannot set up the driver: {e}")))?;
-    match tokio::time::timeout(OCCI_START_DISCOVERY, driver.discover()).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::warn!(provider = %config.id, error = %e,
-            "OCCI discovery failed at start; assuming the standard kinds and actions until it succeeds"),
-        Err(_) => tracing::warn!(provider = %config.id,
-            "OCCI discovery timed out at start; assuming the standard kinds and actions until it succeeds"),
-    }
-    let entry = ProviderEntry::new(
-        &config.id,
-        "occi",
-        Some(region),
-        oc.simulate,
-        Arc::new(driver),
-    );
-    Ok((entry, simulator))
-}
-
-/// Starts the OCCI simulator for a `simulate = true` provider: with the provider's `[auth]`
-/// (basic or token) when it has one, else with generated credentials in the profile's usual
-/// style (a token for ooi, basic auth for the others).
-async fn start_occi_simulator(
-    provider: &str,
-    oc: &OcciConfig,
-) -> Result<(String, Option<OcciAuth>, RunningSimulator), RegistryError> {
-    use crate::drivers::occi::{AuthConfig, TokenHeader};
-    let generated = uuid::Uuid::new_v4().simple().to_string();
-    let (sim_auth, driver_auth) = match &oc.auth {
-        Some(AuthConfig::Basic { username, password }) => (
-            sim::occi::SimAuth::Basic {
-                username: username.clone(),
-                password: password.expose().to_owned(),
-            },
-            None,
-        ),
-        Some(AuthConfig::Token { token, .. }) => {
-            (sim::occi::SimAuth::Token(token.expose().to_owned()), None)
-        }
-        // validate() refuses x509 with simulate.
-        Some(AuthConfig::X509 { .. }) | None => match oc.simulator.profile {
-            sim::occi::Profile::Ooi => (
-                sim::occi::SimAuth::Token(generated.clone()),
-                Some(OcciAuth::Token {
-                    token: Secret::new(generated),
-                    header: TokenHeader::XAuthToken,
-                }),
-            ),
-            _ => (
-                sim::occi::SimAuth::Basic {
-                    username: "cloudgw".into(),
-                    password: generated.clone(),
-                },
-                Some(OcciAuth::Basic {
-                    username: "cloudgw".into(),
-                    password: Secret::new(generated),
-                }),
-            ),
-        },
-    };
-    let options = sim::occi::SimOptions {
-        profile: oc.simulator.profile,
-        auth: sim_auth,
-        provision_delay: seconds(oc.simulator.provision_delay_secs),
-        power_delay: seconds(oc.simulator.power_delay_secs),
-    };
-    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
-    let running = sim::occi::spawn(options, loopback)
-        .await
-        .map_err(|source| RegistryError::Simulator {
-            provider: provider.to_owned(),
-            source,
-        })?;
-    Ok((running.endpoint(), driver_auth, running))
-}
-
-fn seconds(value: f64) -> Duration {
-    Duration::try_from_secs_f64(value).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -2,42 +2,21 @@
 //!
 //! Each `*.toml` file in the providers directory is one account at one cloud; its id is the
 //! file stem. A file is parsed to TOML, its strings are `${VAR}`-expanded from the environment,
-//! and the result is deserialized with unknown fields rejected. Every problem is reported with
-//! the file, line (where it can be found) and field.
+//! and `driver` picks a row of the driver table ([`crate::drivers::DRIVERS`]), which
+//! deserializes the rest (unknown fields rejected) and validates it, once. Every problem is
+//! reported with the file, line (where it can be found) and field.
 
 mod expand;
 mod secret;
 
 pub use secret::{REDACTED, Secret};
 
+use std::any::Any;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use crate::drivers::aws::AwsConfig;
-use crate::drivers::gogrid::GoGridConfig;
-use crate::drivers::occi::OcciConfig;
-
-/// One provider file, after expansion: the driver it names and that driver's settings.
-#[derive(Debug, Clone)]
-pub enum DriverConfig {
-    /// `driver = "aws"`.
-    Aws(AwsConfig),
-    /// `driver = "gogrid"`.
-    Gogrid(GoGridConfig),
-    /// `driver = "occi"`.
-    Occi(OcciConfig),
-}
-
-impl DriverConfig {
-    /// The driver's name as written in the file.
-    pub fn driver_name(&self) -> &'static str {
-        match self {
-            DriverConfig::Aws(_) => "aws",
-            DriverConfig::Gogrid(_) => "gogrid",
-            DriverConfig::Occi(_) => "occi",
-        }
-    }
-}
+use crate::drivers::DriverSettings;
 
 /// A loaded provider file.
 #[derive(Debug, Clone)]
@@ -46,8 +25,29 @@ pub struct ProviderConfig {
     pub id: String,
     /// The file it came from.
     pub path: PathBuf,
-    /// The driver and its settings.
-    pub driver: DriverConfig,
+    /// The driver's name (`driver = "…"`, a row of [`crate::drivers::DRIVERS`]).
+    pub driver: &'static str,
+    /// The driver's settings, validated.
+    pub settings: Arc<dyn DriverSettings>,
+}
+
+impl ProviderConfig {
+    /// The settings as the driver's own config type (`AwsConfig`, …); `None` for another
+    /// driver's.
+    pub fn settings_as<T: Any>(&self) -> Option<&T> {
+        let settings: &dyn Any = self.settings.as_ref();
+        settings.downcast_ref()
+    }
+}
+
+/// What is wrong with one field of a provider file's settings, before the file and line are
+/// known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's path (`["simulator", "power_delay_secs"]`); empty for the whole file.
+    pub field: Vec<String>,
+    /// What is wrong.
+    pub message: String,
 }
 
 /// A problem in one provider file.
@@ -154,55 +154,55 @@ pub fn parse_provider(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let driver = deserialize_driver(value)
-        .and_then(|driver| validate(&driver).map(|()| driver))
-        .map_err(|(field, message)| vec![field_error(path, text, &field, message)])?;
+    let (driver, settings) = deserialize_driver(value)
+        .map_err(|e| vec![field_error(path, text, &e.field, e.message)])?;
     Ok(ProviderConfig {
         id,
         path: path.to_owned(),
         driver,
+        settings,
     })
 }
 
-/// Reads `driver` and deserializes the rest as that driver's settings.
-fn deserialize_driver(value: toml::Value) -> Result<DriverConfig, (Vec<String>, String)> {
+/// Reads `driver`, and the rest as that driver's settings through its row of the driver table
+/// (which validates them).
+fn deserialize_driver(
+    value: toml::Value,
+) -> Result<(&'static str, Arc<dyn DriverSettings>), FieldError> {
+    let problem = |field: &[&str], message: String| FieldError {
+        field: field.iter().map(|f| (*f).to_owned()).collect(),
+        message,
+    };
     let toml::Value::Table(mut table) = value else {
-        return Err((Vec::new(), "expected a table".into()));
+        return Err(problem(&[], "expected a table".into()));
     };
     let driver = match table.remove("driver") {
         Some(toml::Value::String(name)) => name,
-        Some(_) => return Err((vec!["driver".into()], "must be a string".into())),
+        Some(_) => return Err(problem(&["driver"], "must be a string".into())),
         None => {
-            return Err((
-                vec!["driver".into()],
+            return Err(problem(
+                &["driver"],
                 "missing: say which driver, e.g. driver = \"gogrid\"".into(),
             ));
         }
     };
-    let rest = toml::Value::Table(table);
-    match driver.as_str() {
-        "aws" => settings(rest).map(DriverConfig::Aws),
-        "gogrid" => settings(rest).map(DriverConfig::Gogrid),
-        "occi" => settings(rest).map(DriverConfig::Occi),
-        other => Err((
-            vec!["driver".into()],
-            format!("unknown driver `{other}`, expected one of `aws`, `gogrid`, `occi`"),
-        )),
-    }
+    let row = crate::drivers::find(&driver).ok_or_else(|| {
+        problem(
+            &["driver"],
+            format!(
+                "unknown driver `{driver}`, expected one of {}",
+                crate::drivers::names()
+            ),
+        )
+    })?;
+    let settings = row.parse(toml::Value::Table(table))?;
+    Ok((row.name, settings))
 }
 
-fn validate(driver: &DriverConfig) -> Result<(), (Vec<String>, String)> {
-    let checked = match driver {
-        DriverConfig::Aws(config) => config.validate(),
-        DriverConfig::Gogrid(config) => config.validate(),
-        DriverConfig::Occi(config) => config.validate(),
-    };
-    checked.map_err(|(field, message)| (field.split('.').map(str::to_owned).collect(), message))
-}
-
-fn settings<T: serde::de::DeserializeOwned>(
+/// Deserializes a driver's settings, naming the field of any problem.
+pub(crate) fn deserialize_settings<T: serde::de::DeserializeOwned>(
     value: toml::Value,
-) -> Result<T, (Vec<String>, String)> {
+) -> Result<T, FieldError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let mut field: Vec<String> = e
             .path()
@@ -218,7 +218,7 @@ fn settings<T: serde::de::DeserializeOwned>(
         if let Some(name) = unknown.filter(|name| field.last().map(String::as_str) != Some(name)) {
             field.push(name.to_owned());
         }
-        (field, message)
+        FieldError { field, message }
     })
 }
 
@@ -318,8 +318,8 @@ mod tests {
         let text = "driver = \"gogrid\"\nendpoint = \"http://x/api\"\napi_key = \"${GG_KEY}\"\nshared_secret = \"${GG_SECRET}\"\n";
         let config = parse("providers/gg-east.toml", text).map_err(|e| e[0].to_string());
         let config = config.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(config.id, "gg-east");
-        let DriverConfig::Gogrid(gg) = config.driver else {
+        assert_eq!((config.id.as_str(), config.driver), ("gg-east", "gogrid"));
+        let Some(gg) = config.settings_as::<crate::drivers::gogrid::GoGridConfig>() else {
             panic!("not a gogrid config")
         };
         assert_eq!(gg.api_key.as_ref().map(|s| s.expose()), Some("key-1"));

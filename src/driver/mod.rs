@@ -3,6 +3,7 @@
 mod capabilities;
 mod error;
 mod page;
+pub mod paging;
 
 pub use capabilities::{Capabilities, DriverOp};
 pub use error::{DriverError, ErrorKind, Retry};

@@ -5,7 +5,8 @@
 //! Ids are EC2's own (`i-…`, `ami-…`, `vol-…`, instance type names, region names). A server's
 //! and a volume's `name` is its `Name` tag. Files: `client.rs` (SDK setup and wire calls),
 //! `mapping.rs` (state tables, native → unified), `error.rs` (EC2 error codes → kinds),
-//! `paging.rs` (NextToken behind the driver cursor), `config.rs`.
+//! `paging.rs` (NextToken behind the driver cursor), `config.rs`. The one constructor is
+//! [`AwsConfig`]'s [`DriverSettings::build`], listed in [`crate::drivers::DRIVERS`].
 
 mod client;
 mod config;
@@ -17,7 +18,7 @@ mod tests;
 
 pub use config::AwsConfig;
 
-use std::future::Future;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{Instance, InstanceStateChange};
@@ -26,9 +27,10 @@ use futures::future::try_join_all;
 use self::client::{Client, Launch, NewVolume, StateChange, ec2_filter};
 use self::mapping::{NAME_TAG, is_ec2_id};
 use crate::driver::{
-    self, Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind, ImageFilter,
-    ListRequest, Page, ServerFilter,
+    self, Capabilities, Driver, DriverError, DriverResult, ErrorKind, ImageFilter, ListRequest,
+    Page, ServerFilter,
 };
+use crate::drivers::{BuildError, Built, DriverSettings};
 use crate::model::{
     CreateServerRequest, CreateVolumeRequest, Extra, Image, Region, Server, Size, Tags, Volume,
     VolumeState,
@@ -50,7 +52,7 @@ pub struct AwsDriver {
 impl AwsDriver {
     /// A driver for `provider` set up from its provider file; fails when no region can be found.
     /// Credentials are resolved lazily, at the first call.
-    pub async fn new(provider: String, config: &AwsConfig) -> Result<AwsDriver, String> {
+    async fn new(provider: String, config: &AwsConfig) -> Result<AwsDriver, String> {
         let client = Client::new(config).await?;
         Ok(AwsDriver {
             provider,
@@ -64,15 +66,6 @@ impl AwsDriver {
     /// The region this driver serves.
     pub fn region(&self) -> &str {
         self.client.region()
-    }
-
-    /// Runs `call`, labelling its error with this provider and `op`.
-    async fn labelled<T>(
-        &self,
-        op: DriverOp,
-        call: impl Future<Output = DriverResult<T>>,
-    ) -> DriverResult<T> {
-        driver::labelled(&self.provider, op, call).await
     }
 
     fn server(&self, instance: &Instance) -> Server {
@@ -219,7 +212,7 @@ impl AwsDriver {
     /// the page, concurrently.
     async fn regions(&self, req: &ListRequest) -> DriverResult<Page<Region>> {
         let all = self.client.regions().await?;
-        let page = paging::memory_page(req, &all).await?;
+        let page = driver::paging::memory_page(req, all)?;
         let zones = try_join_all(
             page.items
                 .iter()
@@ -480,13 +473,11 @@ impl Driver for AwsDriver {
         req: &ListRequest,
         filter: &ServerFilter,
     ) -> DriverResult<Page<Server>> {
-        self.labelled(DriverOp::ListServers, self.servers(req, filter))
-            .await
+        self.servers(req, filter).await
     }
 
     async fn get_server(&self, id: &str) -> DriverResult<Server> {
-        self.labelled(DriverOp::GetServer, self.find_server(id))
-            .await
+        self.find_server(id).await
     }
 
     /// `idempotency_token` (the request's Idempotency-Key) goes to EC2 as `ClientToken`.
@@ -495,30 +486,23 @@ impl Driver for AwsDriver {
         req: &CreateServerRequest,
         idempotency_token: Option<&str>,
     ) -> DriverResult<Server> {
-        self.labelled(DriverOp::CreateServer, self.create(req, idempotency_token))
-            .await
+        self.create(req, idempotency_token).await
     }
 
     async fn start_server(&self, id: &str) -> DriverResult<Server> {
-        self.labelled(DriverOp::StartServer, self.change(id, StateChange::Start))
-            .await
+        self.change(id, StateChange::Start).await
     }
 
     async fn stop_server(&self, id: &str) -> DriverResult<Server> {
-        self.labelled(DriverOp::StopServer, self.change(id, StateChange::Stop))
-            .await
+        self.change(id, StateChange::Stop).await
     }
 
     async fn reboot_server(&self, id: &str) -> DriverResult<Server> {
-        self.labelled(DriverOp::RebootServer, self.reboot(id)).await
+        self.reboot(id).await
     }
 
     async fn delete_server(&self, id: &str) -> DriverResult<Server> {
-        self.labelled(
-            DriverOp::DeleteServer,
-            self.change(id, StateChange::Terminate),
-        )
-        .await
+        self.change(id, StateChange::Terminate).await
     }
 
     async fn list_images(
@@ -526,31 +510,27 @@ impl Driver for AwsDriver {
         req: &ListRequest,
         filter: &ImageFilter,
     ) -> DriverResult<Page<Image>> {
-        self.labelled(DriverOp::ListImages, self.images(req, filter))
-            .await
+        self.images(req, filter).await
     }
 
     async fn get_image(&self, id: &str) -> DriverResult<Image> {
-        self.labelled(DriverOp::GetImage, self.find_image(id)).await
+        self.find_image(id).await
     }
 
     async fn list_sizes(&self, req: &ListRequest) -> DriverResult<Page<Size>> {
-        self.labelled(DriverOp::ListSizes, self.sizes(req)).await
+        self.sizes(req).await
     }
 
     async fn list_regions(&self, req: &ListRequest) -> DriverResult<Page<Region>> {
-        self.labelled(DriverOp::ListRegions, self.regions(req))
-            .await
+        self.regions(req).await
     }
 
     async fn list_volumes(&self, req: &ListRequest) -> DriverResult<Page<Volume>> {
-        self.labelled(DriverOp::ListVolumes, self.volumes(req))
-            .await
+        self.volumes(req).await
     }
 
     async fn get_volume(&self, id: &str) -> DriverResult<Volume> {
-        self.labelled(DriverOp::GetVolume, self.find_volume(id))
-            .await
+        self.find_volume(id).await
     }
 
     /// `idempotency_token` goes to EC2 as `ClientToken`.
@@ -559,16 +539,11 @@ impl Driver for AwsDriver {
         req: &CreateVolumeRequest,
         idempotency_token: Option<&str>,
     ) -> DriverResult<Volume> {
-        self.labelled(
-            DriverOp::CreateVolume,
-            self.new_volume(req, idempotency_token),
-        )
-        .await
+        self.new_volume(req, idempotency_token).await
     }
 
     async fn delete_volume(&self, id: &str) -> DriverResult<Volume> {
-        self.labelled(DriverOp::DeleteVolume, self.remove_volume(id))
-            .await
+        self.remove_volume(id).await
     }
 
     async fn attach_volume(
@@ -577,15 +552,30 @@ impl Driver for AwsDriver {
         server_id: &str,
         device: Option<&str>,
     ) -> DriverResult<Volume> {
-        self.labelled(
-            DriverOp::AttachVolume,
-            self.attach(volume_id, server_id, device),
-        )
-        .await
+        self.attach(volume_id, server_id, device).await
     }
 
     async fn detach_volume(&self, volume_id: &str) -> DriverResult<Volume> {
-        self.labelled(DriverOp::DetachVolume, self.detach(volume_id))
+        self.detach(volume_id).await
+    }
+}
+
+/// The constructor the driver table calls: a driver for the region the file (or the standard
+/// chain) names, talking to EC2 or the file's endpoint (moto, LocalStack).
+#[async_trait]
+impl DriverSettings for AwsConfig {
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        AwsConfig::validate(self)
+    }
+
+    async fn build(&self, provider: &str) -> Result<Built, BuildError> {
+        let driver = AwsDriver::new(provider.to_owned(), self)
             .await
+            .map_err(BuildError::Setup)?;
+        Ok(Built {
+            region: Some(driver.region().to_owned()),
+            driver: Arc::new(driver),
+            simulator: None,
+        })
     }
 }

@@ -6,11 +6,13 @@
 //! than asked (moto ignores `MaxResults` on most calls; DescribeInstances counts reservations,
 //! which can hold several instances), so a page ends inside an EC2 page and the next one
 //! re-reads that page (same token) and skips what was served. Nothing is lost or repeated as
-//! long as EC2 answers a token with the same items, which it does for unchanged data.
+//! long as EC2 answers a token with the same items, which it does for unchanged data. Lists EC2
+//! does not page (regions) use the shared [`crate::driver::paging::memory_page`].
 
 use std::future::Future;
 
-use crate::driver::{DriverError, DriverResult, ErrorKind, ListRequest, Page};
+use crate::driver::paging::malformed_cursor;
+use crate::driver::{DriverResult, ListRequest, Page};
 
 /// The most EC2 pages one gateway page reads (EC2 may answer empty pages with a token when
 /// filters drop everything); after that the page ends early with a cursor that resumes there.
@@ -60,15 +62,14 @@ pub(crate) fn decode_cursor(cursor: Option<&str>) -> DriverResult<Position> {
             skip: 0,
         });
     };
-    let malformed = || DriverError::new(ErrorKind::InvalidRequest, "malformed cursor");
-    let (skip, token) = cursor.split_once(':').ok_or_else(malformed)?;
+    let (skip, token) = cursor.split_once(':').ok_or_else(malformed_cursor)?;
     let skip = Some(skip)
         .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|s| s.parse::<usize>().ok())
         .filter(|s| *s <= MAX_SKIP)
-        .ok_or_else(malformed)?;
+        .ok_or_else(malformed_cursor)?;
     if !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(malformed());
+        return Err(malformed_cursor());
     }
     Ok(Position {
         token: (!token.is_empty()).then(|| token.to_owned()),
@@ -125,25 +126,6 @@ where
         items,
         next_cursor: Some(encode_cursor(&pos)),
     })
-}
-
-/// A page of a list EC2 does not page (regions), through the same cursor.
-pub(crate) async fn memory_page<T: Clone>(req: &ListRequest, all: &[T]) -> DriverResult<Page<T>> {
-    let whole = |_: Option<String>, _: i32| {
-        std::future::ready(Ok(NativePage {
-            items: all.to_vec(),
-            next_token: None,
-        }))
-    };
-    page(
-        req,
-        NativeLimits {
-            min: 1,
-            max: usize::MAX,
-        },
-        whole,
-    )
-    .await
 }
 
 /// The page with each native item mapped (items `map` drops are left out).

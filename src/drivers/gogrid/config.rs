@@ -119,20 +119,9 @@ impl GoGridConfig {
         if self.timeout_secs == 0 {
             return Err(("timeout_secs", "must be at least 1".into()));
         }
-        for (field, value) in [
-            (
-                "simulator.provision_delay_secs",
-                self.simulator.provision_delay_secs,
-            ),
-            (
-                "simulator.power_delay_secs",
-                self.simulator.power_delay_secs,
-            ),
-        ] {
-            if !(0.0..=3600.0).contains(&value) {
-                return Err((field, "must be between 0 and 3600 seconds".into()));
-            }
-        }
-        Ok(())
+        crate::drivers::check_simulator_delays(
+            self.simulator.provision_delay_secs,
+            self.simulator.power_delay_secs,
+        )
     }
 }

@@ -8,13 +8,16 @@
 //! kept in `extra.gogrid_id` once GoGrid has assigned it.
 //!
 //! Files: `client.rs` (signing and wire calls), `mapping.rs` (native ↔ unified, state table),
-//! `error.rs` (native errors → [`DriverError`]), `config.rs`. Paging lives here, once, for every
-//! list.
+//! `error.rs` (native errors → [`DriverError`]), `paging.rs` (native pages behind the shared
+//! offset cursor), `config.rs`. The one constructor is [`GoGridConfig`]'s
+//! [`DriverSettings::build`](crate::drivers::DriverSettings::build), listed in
+//! [`crate::drivers::DRIVERS`].
 
 mod client;
 mod config;
 mod error;
 mod mapping;
+mod paging;
 #[cfg(test)]
 mod tests;
 
@@ -23,16 +26,21 @@ pub use config::{GoGridConfig, GoGridSettings, SimulatorConfig};
 /// `Retry-After` parsing, shared with the other HTTP drivers.
 pub(crate) use error::parse_retry_after;
 
-use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
 use self::client::{Client, Verb};
 use self::mapping::{NativeImage, NativeIp, NativeOption, NativeServer};
+use self::paging::{NativePage, collect, list_page, paging_params};
+use crate::config::Secret;
 use crate::driver::{
     self, Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind, ImageFilter,
     ListRequest, Page, ServerFilter,
 };
+use crate::drivers::{BuildError, Built, DriverSettings, seconds};
 use crate::model::{
     CreateServerRequest, CreateVolumeRequest, Extra, Image, Region, Server, ServerState, Size,
     Tags, Volume,
@@ -42,8 +50,6 @@ use crate::model::{
 const SCAN_PAGE_SIZE: usize = 100;
 /// GoGrid's limit on server names (`grid/server/add`).
 const MAX_NAME_LEN: usize = 20;
-/// The largest offset a cursor may carry; anything bigger is not a cursor this driver made.
-const MAX_CURSOR_OFFSET: usize = u32::MAX as usize;
 
 /// Driver for one GoGrid account.
 #[derive(Debug)]
@@ -55,7 +61,8 @@ pub struct GoGridDriver {
 
 impl GoGridDriver {
     /// A driver for `provider` talking to the API described by `settings`; fails when the
-    /// endpoint is not an http(s) URL.
+    /// endpoint is not an http(s) URL. The gateway builds through [`DriverSettings::build`];
+    /// this is for a driver pointed at a server already running (tests).
     pub fn new(provider: String, settings: GoGridSettings) -> DriverResult<GoGridDriver> {
         let client = Client::new(&settings).map_err(|e| e.with_provider(provider.clone()))?;
         Ok(GoGridDriver {
@@ -63,15 +70,6 @@ impl GoGridDriver {
             client,
             default_region: settings.default_region,
         })
-    }
-
-    /// Runs `call`, labelling its error with this provider and `op`.
-    async fn labelled<T>(
-        &self,
-        op: DriverOp,
-        call: impl Future<Output = DriverResult<T>>,
-    ) -> DriverResult<T> {
-        driver::labelled(&self.provider, op, call).await
     }
 
     fn unsupported<T>(&self, op: DriverOp, what: &str) -> DriverResult<T> {
@@ -367,134 +365,9 @@ fn api_at_least(v: &str, major: u32, minor: u32) -> bool {
     }
 }
 
-// --- paging ------------------------------------------------------------------------------------
-
-/// `num_items` and `page` (0-based) of a native list call.
-fn paging_params(page: usize, size: usize) -> Vec<(&'static str, String)> {
-    vec![("num_items", size.to_string()), ("page", page.to_string())]
-}
-
-/// One native page: the items answered for (page, num_items) and the list's total, when said.
-struct NativePage<T> {
-    items: Vec<T>,
-    total: Option<usize>,
-}
-
-/// What [`collect`] gathered, and the native offset of the first unconsumed item (`None` when
-/// the list has ended).
-struct Collected<T> {
-    items: Vec<T>,
-    next: Option<usize>,
-}
-
-/// The driver cursor: the native offset of the next item, as `o:<offset>`.
-fn encode_cursor(offset: usize) -> String {
-    format!("o:{offset}")
-}
-
-fn decode_cursor(cursor: Option<&str>) -> DriverResult<usize> {
-    let Some(cursor) = cursor else { return Ok(0) };
-    cursor
-        .strip_prefix("o:")
-        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|n| n.parse::<usize>().ok())
-        .filter(|n| *n <= MAX_CURSOR_OFFSET)
-        .ok_or_else(|| DriverError::new(ErrorKind::InvalidRequest, "malformed cursor"))
-}
-
-/// Collects up to `limit` items passing `keep`, starting at native offset `start`, reading
-/// native pages of `page_size` (page = offset / page_size, skipping offset % page_size). Keeps
-/// reading pages until `limit` items are kept or the list ends, so a filter never shortens a page
-/// early, and never skips or repeats an item across calls.
-async fn collect<T, F, Fut>(
-    start: usize,
-    limit: usize,
-    page_size: usize,
-    mut fetch: F,
-    keep: impl Fn(&T) -> bool,
-) -> DriverResult<Collected<T>>
-where
-    F: FnMut(usize, usize) -> Fut,
-    Fut: Future<Output = DriverResult<NativePage<T>>>,
-{
-    let (limit, page_size) = (limit.max(1), page_size.max(1));
-    let mut offset = start;
-    let mut items = Vec::new();
-    loop {
-        let page = offset / page_size;
-        let batch = fetch(page, page_size).await?;
-        let len = batch.items.len();
-        // A provider that ignored paging sent the whole list: index it from 0.
-        let whole = len > page_size;
-        let base = if whole { 0 } else { page * page_size };
-        let end = base.saturating_add(len);
-        if end <= offset {
-            return Ok(Collected { items, next: None });
-        }
-        for (pos, item) in (base..end).zip(batch.items) {
-            if pos < offset {
-                continue;
-            }
-            if items.len() == limit {
-                return Ok(Collected {
-                    items,
-                    next: Some(pos),
-                });
-            }
-            offset = pos + 1;
-            if keep(&item) {
-                items.push(item);
-            }
-        }
-        let ended = whole || batch.total.map_or(len < page_size, |total| end >= total);
-        if ended {
-            return Ok(Collected { items, next: None });
-        }
-        if items.len() == limit {
-            return Ok(Collected {
-                items,
-                next: Some(end),
-            });
-        }
-    }
-}
-
-/// A page for `req` over a native list read through `fetch`.
-async fn list_page<T, F, Fut>(
-    req: &ListRequest,
-    fetch: F,
-    keep: impl Fn(&T) -> bool,
-) -> DriverResult<Page<T>>
-where
-    F: FnMut(usize, usize) -> Fut,
-    Fut: Future<Output = DriverResult<NativePage<T>>>,
-{
-    let limit = req.limit.max(1);
-    let start = decode_cursor(req.cursor.as_deref())?;
-    let found = collect(start, limit, limit, fetch, keep).await?;
-    Ok(Page {
-        items: found.items,
-        next_cursor: found.next.map(encode_cursor),
-    })
-}
-
-/// A page of a list held in memory (lookups), through the same paging as native lists.
-async fn memory_page<T: Clone>(req: &ListRequest, all: &[T]) -> DriverResult<Page<T>> {
-    let slice = |page: usize, size: usize| {
-        let items = all
-            .iter()
-            .skip(page.saturating_mul(size))
-            .take(size)
-            .cloned()
-            .collect();
-        std::future::ready(Ok(NativePage {
-            items,
-            total: Some(all.len()),
-        }))
-    };
-    list_page(req, slice, |_| true).await
-}
-
+// MERGE: layers labels. The unit tests read provider and operation off the errors of a bare
+// GoGridDriver, so each call is still labelled with the one `crate::driver::labelled`; once the
+// `layers` stack labels every error in its outermost layer, these calls go.
 #[async_trait]
 impl Driver for GoGridDriver {
     fn capabilities(&self) -> Capabilities {
@@ -526,12 +399,11 @@ impl Driver for GoGridDriver {
             |page, size| self.fetch_servers(page, size),
             |s| filter.matches(s),
         );
-        self.labelled(DriverOp::ListServers, page).await
+        driver::labelled(&self.provider, DriverOp::ListServers, page).await
     }
 
     async fn get_server(&self, id: &str) -> DriverResult<Server> {
-        self.labelled(DriverOp::GetServer, self.find_server(id))
-            .await
+        driver::labelled(&self.provider, DriverOp::GetServer, self.find_server(id)).await
     }
 
     /// GoGrid has no idempotency token: `_idempotency_token` is ignored (the gateway's own
@@ -541,27 +413,33 @@ impl Driver for GoGridDriver {
         req: &CreateServerRequest,
         _idempotency_token: Option<&str>,
     ) -> DriverResult<Server> {
-        self.labelled(DriverOp::CreateServer, self.create(req))
-            .await
+        driver::labelled(&self.provider, DriverOp::CreateServer, self.create(req)).await
     }
 
     async fn start_server(&self, id: &str) -> DriverResult<Server> {
-        self.labelled(DriverOp::StartServer, self.power(id, "start"))
-            .await
+        driver::labelled(
+            &self.provider,
+            DriverOp::StartServer,
+            self.power(id, "start"),
+        )
+        .await
     }
 
     async fn stop_server(&self, id: &str) -> DriverResult<Server> {
-        self.labelled(DriverOp::StopServer, self.power(id, "stop"))
-            .await
+        driver::labelled(&self.provider, DriverOp::StopServer, self.power(id, "stop")).await
     }
 
     async fn reboot_server(&self, id: &str) -> DriverResult<Server> {
-        self.labelled(DriverOp::RebootServer, self.power(id, "restart"))
-            .await
+        driver::labelled(
+            &self.provider,
+            DriverOp::RebootServer,
+            self.power(id, "restart"),
+        )
+        .await
     }
 
     async fn delete_server(&self, id: &str) -> DriverResult<Server> {
-        self.labelled(DriverOp::DeleteServer, self.delete(id)).await
+        driver::labelled(&self.provider, DriverOp::DeleteServer, self.delete(id)).await
     }
 
     async fn list_images(
@@ -574,21 +452,21 @@ impl Driver for GoGridDriver {
             |page, size| self.fetch_images(page, size),
             |i| mapping::image_matches(filter, i),
         );
-        self.labelled(DriverOp::ListImages, page).await
+        driver::labelled(&self.provider, DriverOp::ListImages, page).await
     }
 
     async fn get_image(&self, id: &str) -> DriverResult<Image> {
-        self.labelled(DriverOp::GetImage, self.find_image(id)).await
+        driver::labelled(&self.provider, DriverOp::GetImage, self.find_image(id)).await
     }
 
     async fn list_sizes(&self, req: &ListRequest) -> DriverResult<Page<Size>> {
-        let page = async { memory_page(req, &self.sizes().await?).await };
-        self.labelled(DriverOp::ListSizes, page).await
+        let page = async { driver::paging::memory_page(req, self.sizes().await?) };
+        driver::labelled(&self.provider, DriverOp::ListSizes, page).await
     }
 
     async fn list_regions(&self, req: &ListRequest) -> DriverResult<Page<Region>> {
-        let page = async { memory_page(req, &self.regions().await?).await };
-        self.labelled(DriverOp::ListRegions, page).await
+        let page = async { driver::paging::memory_page(req, self.regions().await?) };
+        driver::labelled(&self.provider, DriverOp::ListRegions, page).await
     }
 
     async fn list_volumes(&self, _: &ListRequest) -> DriverResult<Page<Volume>> {
@@ -622,3 +500,67 @@ impl Driver for GoGridDriver {
 
 /// GoGrid's API has no block storage (its "Cloud Storage" was a CIFS/rsync mount).
 const NO_VOLUMES: &str = "block volumes (GoGrid has no block storage API)";
+
+/// The constructor the driver table calls: a driver for the file's endpoint and credentials, or
+/// for an in-process simulator with generated credentials (`simulate = true`).
+#[async_trait]
+impl DriverSettings for GoGridConfig {
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        GoGridConfig::validate(self)
+    }
+
+    async fn build(&self, provider: &str) -> Result<Built, BuildError> {
+        let (endpoint, api_key, shared_secret, simulator) =
+            match (&self.endpoint, &self.api_key, &self.shared_secret) {
+                (Some(endpoint), Some(key), Some(secret)) if !self.simulate => {
+                    (endpoint.clone(), key.clone(), secret.clone(), None)
+                }
+                // validate() leaves only simulate = true here.
+                _ => {
+                    let (endpoint, key, secret, running) = start_simulator(self).await?;
+                    (endpoint, key, secret, Some(running))
+                }
+            };
+        let settings = GoGridSettings {
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            api_key,
+            shared_secret,
+            api_version: self.api_version.clone(),
+            timeout: Duration::from_secs(self.timeout_secs.max(1)),
+            default_region: self.region.clone(),
+        };
+        let driver = GoGridDriver::new(provider.to_owned(), settings)
+            .map_err(|e| BuildError::Setup(e.to_string()))?;
+        Ok(Built {
+            driver: Arc::new(driver),
+            region: self.region.clone(),
+            simulator,
+        })
+    }
+}
+
+/// Starts the GoGrid simulator on a loopback port with fresh credentials; its endpoint and the
+/// credentials the driver signs with.
+async fn start_simulator(
+    config: &GoGridConfig,
+) -> Result<(String, Secret, Secret, crate::sim::RunningSimulator), BuildError> {
+    let key = uuid::Uuid::new_v4().simple().to_string();
+    let secret = uuid::Uuid::new_v4().simple().to_string();
+    // The rest from `new`, so a simulator option added later keeps its default here.
+    let options = crate::sim::gogrid::SimOptions {
+        clock_skew: Duration::from_secs(600),
+        provision_delay: seconds(config.simulator.provision_delay_secs),
+        power_delay: seconds(config.simulator.power_delay_secs),
+        ..crate::sim::gogrid::SimOptions::new(key.clone(), secret.clone())
+    };
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let running = crate::sim::gogrid::spawn(options, loopback)
+        .await
+        .map_err(BuildError::Simulator)?;
+    Ok((
+        running.endpoint(),
+        Secret::new(key),
+        Secret::new(secret),
+        running,
+    ))
+}

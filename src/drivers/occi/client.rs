@@ -1,5 +1,6 @@
 //! Wire calls to one OCCI endpoint: the HTTP client with its credentials (basic, token, X.509
-//! identity, extra CA certificates), location resolution, and the answer as the parsers need it.
+//! identity, extra CA certificates), location resolution, the answer as the parsers need it, and
+//! the discovered collections and entities read and written.
 //!
 //! Locations that servers render (absolute, possibly with an internal host name or `http`
 //! behind a TLS proxy, or relative) are always resolved against the configured endpoint's
@@ -14,10 +15,11 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName
 use reqwest::{Method, Url};
 
 use super::config::{AuthConfig, OcciConfig, TokenHeader};
-use super::error;
+use super::discovery::Discovery;
+use super::{error, mapping};
 use crate::config::Secret;
 use crate::driver::{DriverError, DriverResult, ErrorKind};
-use crate::occi::{MediaType, Message, Rendered};
+use crate::occi::{Entity, MediaType, Message, Rendered, ids, parse_collection, parse_entity};
 
 /// What the driver needs to reach one endpoint: a validated [`OcciConfig`] with its files read.
 #[derive(Debug, Clone)]
@@ -343,6 +345,131 @@ impl Client {
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         })
+    }
+}
+
+/// Locations: where the discovered collections and entities are, and reading and writing them.
+impl Client {
+    /// The path of `kind`'s collection, with a trailing slash.
+    pub(crate) fn collection(&self, d: &Discovery, kind: &str) -> DriverResult<String> {
+        let location = d.location(&ids::infra(kind)).ok_or_else(|| {
+            DriverError::unsupported(format!("{kind} (the OCCI server has no {kind} collection)"))
+        })?;
+        let mut path = self.path_of(location)?;
+        if !path.ends_with('/') {
+            path.push('/');
+        }
+        Ok(path)
+    }
+
+    /// The path of the `kind` entity with gateway id `id`.
+    pub(crate) fn entity_path(&self, d: &Discovery, kind: &str, id: &str) -> DriverResult<String> {
+        let valid = !id.is_empty()
+            && id.len() <= 512
+            && !matches!(id, "." | "..")
+            && !id.contains(['/', '?', '#', '\\'])
+            && !id.chars().any(char::is_control);
+        if !valid {
+            return Err(DriverError::not_found(kind, id));
+        }
+        let encoded = percent_encoding::utf8_percent_encode(id, mapping::SEGMENT).to_string();
+        Ok(format!("{}{encoded}", self.collection(d, kind)?))
+    }
+
+    pub(crate) async fn get(&self, d: &Discovery, path: &str) -> DriverResult<Answer> {
+        let url = self.resolve(path)?;
+        self.send(Method::GET, url, d.accept(), None).await
+    }
+
+    pub(crate) async fn entity(&self, d: &Discovery, path: &str) -> DriverResult<Entity> {
+        let answer = self.get(d, path).await?;
+        parse_entity(&answer.message()).map_err(|e| {
+            error::bad_response(format!("the OCCI server rendered {path} unreadably: {e}"))
+        })
+    }
+
+    /// The member paths of `kind`'s collection, sorted (the order cursors rely on).
+    pub(crate) async fn member_paths(
+        &self,
+        d: &Discovery,
+        kind: &str,
+    ) -> DriverResult<Vec<String>> {
+        let collection = self.collection(d, kind)?;
+        let answer = self.get(d, &collection).await?;
+        if answer.status == 204
+            || answer.body.trim().is_empty() && !answer.headers.contains_key("x-occi-location")
+        {
+            return Ok(Vec::new());
+        }
+        let parsed = parse_collection(&answer.message()).map_err(|e| {
+            error::bad_response(format!(
+                "the OCCI server rendered {collection} unreadably: {e}"
+            ))
+        })?;
+        let mut paths = Vec::new();
+        for location in parsed.locations {
+            paths.push(self.path_of(&location)?);
+        }
+        for entity in parsed.entities {
+            // ooi's JSON list holds kind, id and title only: the location is collection + id.
+            let id = entity.id();
+            let location = match (entity.location, id) {
+                (Some(l), _) => l,
+                (None, Some(id)) if !id.contains('/') => format!("{collection}{id}"),
+                (None, Some(id)) => id,
+                (None, None) => continue,
+            };
+            paths.push(self.path_of(&location)?);
+        }
+        paths.sort();
+        paths.dedup();
+        Ok(paths)
+    }
+
+    /// Where a create answer says the new entity is: `Location`, else `X-OCCI-Location`
+    /// (body or header), a uri-list, or a rendered entity's location or id.
+    pub(crate) fn created_path(&self, answer: &Answer, collection: &str) -> DriverResult<String> {
+        if let Some(location) = answer.header("location") {
+            return self.path_of(location);
+        }
+        let msg = answer.message();
+        if let Ok(parsed) = parse_collection(&msg) {
+            if let Some(location) = parsed.locations.first() {
+                return self.path_of(location);
+            }
+            let from_entity = parsed
+                .entities
+                .into_iter()
+                .find_map(|e| mapping::entity_location(e, collection));
+            if let Some(location) = from_entity {
+                return self.path_of(&location);
+            }
+        }
+        if let Some(location) = parse_entity(&msg)
+            .ok()
+            .and_then(|e| mapping::entity_location(e, collection))
+        {
+            return self.path_of(&location);
+        }
+        Err(error::bad_response(
+            "the OCCI server accepted the create but did not say where the new entity is",
+        ))
+    }
+
+    /// Deletes the entity at `path`.
+    pub(crate) async fn delete(&self, d: &Discovery, path: &str) -> DriverResult<Answer> {
+        let url = self.resolve(path)?;
+        self.send(Method::DELETE, url, d.accept(), None).await
+    }
+
+    pub(crate) async fn post(
+        &self,
+        d: &Discovery,
+        path: &str,
+        body: &crate::occi::Rendered,
+    ) -> DriverResult<Answer> {
+        let url = self.resolve(path)?;
+        self.send(Method::POST, url, d.accept(), Some(body)).await
     }
 }
 

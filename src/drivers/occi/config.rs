@@ -196,20 +196,9 @@ impl OcciConfig {
                 return Err(("headers", format!("{name:?} is not a valid header name")));
             }
         }
-        for (field, value) in [
-            (
-                "simulator.provision_delay_secs",
-                self.simulator.provision_delay_secs,
-            ),
-            (
-                "simulator.power_delay_secs",
-                self.simulator.power_delay_secs,
-            ),
-        ] {
-            if !(0.0..=3600.0).contains(&value) {
-                return Err((field, "must be between 0 and 3600 seconds".into()));
-            }
-        }
-        Ok(())
+        crate::drivers::check_simulator_delays(
+            self.simulator.provision_delay_secs,
+            self.simulator.power_delay_secs,
+        )
     }
 }

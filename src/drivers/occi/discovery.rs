@@ -10,7 +10,7 @@ use tokio::sync::Mutex;
 
 use super::client::{Answer, Client};
 use super::config::Rendering;
-use crate::driver::{DriverError, DriverResult, ErrorKind};
+use crate::driver::{Capabilities, DriverError, DriverResult, ErrorKind};
 use crate::occi::{
     Category, CategoryClass, CategoryId, JsonDialect, MediaType, QueryInterface, ids, json_dialect,
     parse_query_interface,
@@ -309,5 +309,64 @@ impl DiscoveryCache {
                 _ => Err(e),
             },
         }
+    }
+}
+
+/// What an OCCI server can be assumed to offer before its query interface was read: the
+/// standard infrastructure kinds and actions. Calls still check the discovery.
+pub(crate) fn assumed_capabilities() -> Capabilities {
+    Capabilities {
+        list_servers: true,
+        get_server: true,
+        create_server: true,
+        start_server: true,
+        stop_server: true,
+        reboot_server: true,
+        delete_server: true,
+        list_images: true,
+        list_images_by_owner: false,
+        get_image: true,
+        list_sizes: true,
+        list_regions: true,
+        list_volumes: true,
+        get_volume: true,
+        create_volume: true,
+        delete_volume: true,
+        attach_volume: true,
+        detach_volume: true,
+        ..Capabilities::default()
+    }
+}
+
+/// What the discovered server offers.
+pub(crate) fn capabilities_of(d: &Discovery) -> Capabilities {
+    let has = |kind: &str| d.location(&ids::infra(kind)).is_some();
+    let offers = |term: &str| d.compute_offers(&ids::compute_action(term));
+    let storage = has("storage");
+    let links = storage && has("storagelink");
+    Capabilities {
+        list_servers: true,
+        get_server: true,
+        create_server: has("compute"),
+        create_server_in_region: false,
+        create_server_in_zone: !d.zones().is_empty(),
+        create_server_with_key_name: d.ssh_key_mixin().is_some(),
+        create_server_with_user_data: d.user_data_mixin().is_some(),
+        create_server_with_tags: false,
+        start_server: offers("start"),
+        stop_server: offers("stop"),
+        reboot_server: offers("restart"),
+        delete_server: true,
+        list_images: true,
+        list_images_by_owner: false,
+        get_image: true,
+        list_sizes: true,
+        list_regions: true,
+        list_volumes: storage,
+        get_volume: storage,
+        create_volume: storage,
+        delete_volume: storage,
+        attach_volume: links,
+        detach_volume: links,
     }
 }

@@ -15,40 +15,63 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use super::discovery::Discovery;
+use crate::driver::{DriverError, DriverResult, ErrorKind};
 use crate::model::{
     Attachment, Extra, Image, Server, ServerState, Size, Tags, Volume, VolumeState,
 };
 use crate::occi::{Category, CategoryId, Entity, Link, attr, ids, last_segment};
 
 /// `occi.compute.state` → unified state (GFD.184 §3.1 and 1.2's `error`; rOCCI-server 2 adds
-/// `waiting`). ooi reports every Nova status but ACTIVE and SUSPENDED as `inactive`, so
-/// building and stopped look alike; the operation follower copes with that.
+/// `waiting`); matching ignores ASCII case, anything else is `unknown`. ooi reports every Nova
+/// status but ACTIVE and SUSPENDED as `inactive`, so building and stopped look alike; the
+/// operation follower copes with that.
+pub(crate) const SERVER_STATES: &[(&str, ServerState)] = &[
+    ("active", ServerState::Running),
+    ("inactive", ServerState::Stopped),
+    // Suspended keeps memory but does not run: stopped, with extra.suspended = true.
+    ("suspended", ServerState::Stopped),
+    ("error", ServerState::Error),
+    ("waiting", ServerState::Pending),
+];
+
+/// `occi.storage.state` → unified state when no storage link targets the storage, and when one
+/// does (1.1: online, offline, backup, snapshot, resize, degraded; 1.2: online, offline,
+/// error); matching ignores ASCII case, anything else is `unknown`.
+pub(crate) const VOLUME_STATES: &[(&str, VolumeState, VolumeState)] = &[
+    ("online", VolumeState::Available, VolumeState::InUse),
+    // Offline storage exists and can be brought online or attached.
+    ("offline", VolumeState::Available, VolumeState::InUse),
+    ("error", VolumeState::Error, VolumeState::Error),
+    ("degraded", VolumeState::Error, VolumeState::Error),
+    // 1.1's transient states of a storage action in progress.
+    ("backup", VolumeState::Unknown, VolumeState::Unknown),
+    ("snapshot", VolumeState::Unknown, VolumeState::Unknown),
+    ("resize", VolumeState::Unknown, VolumeState::Unknown),
+];
+
+/// The unified state of `occi.compute.state` ([`SERVER_STATES`]).
 pub(crate) fn server_state(native: Option<&str>) -> ServerState {
-    match native.map(str::to_ascii_lowercase).as_deref() {
-        Some("active") => ServerState::Running,
-        Some("inactive") => ServerState::Stopped,
-        // Suspended keeps memory but does not run: stopped, with extra.suspended = true.
-        Some("suspended") => ServerState::Stopped,
-        Some("error") => ServerState::Error,
-        Some("waiting") => ServerState::Pending,
-        _ => ServerState::Unknown,
-    }
+    native
+        .and_then(|native| {
+            SERVER_STATES
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(native))
+        })
+        .map_or(ServerState::Unknown, |(_, state)| *state)
 }
 
-/// `occi.storage.state` → unified state (1.1: online, offline, backup, snapshot, resize,
-/// degraded; 1.2: online, offline, error). `attached` = some storage link targets it.
+/// The unified state of `occi.storage.state` ([`VOLUME_STATES`]); `attached` = some storage
+/// link targets it.
 pub(crate) fn volume_state(native: Option<&str>, attached: bool) -> VolumeState {
-    match native.map(str::to_ascii_lowercase).as_deref() {
-        Some("online") if attached => VolumeState::InUse,
-        Some("online") => VolumeState::Available,
-        // Offline storage exists and can be brought online or attached.
-        Some("offline") if attached => VolumeState::InUse,
-        Some("offline") => VolumeState::Available,
-        Some("error" | "degraded") => VolumeState::Error,
-        // 1.1's transient states of a storage action in progress.
-        Some("backup" | "snapshot" | "resize") => VolumeState::Unknown,
-        _ => VolumeState::Unknown,
-    }
+    native
+        .and_then(|native| {
+            VOLUME_STATES
+                .iter()
+                .find(|(name, _, _)| name.eq_ignore_ascii_case(native))
+        })
+        .map_or(VolumeState::Unknown, |(_, alone, linked)| {
+            if attached { *linked } else { *alone }
+        })
 }
 
 /// The gateway id of a template mixin: base64url (no padding) of its type identifier, so it is
@@ -342,6 +365,59 @@ pub(crate) fn numbers_in_title(title: &str) -> (Option<f64>, Option<f64>) {
     (cores, gib)
 }
 
+/// Characters escaped in an id placed in a path segment.
+pub(crate) const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b':')
+    .remove(b'@');
+
+/// An entity's location as rendered, else its id under `collection`.
+pub(crate) fn entity_location(entity: Entity, collection: &str) -> Option<String> {
+    let id = entity.id();
+    entity
+        .location
+        .or_else(|| id.map(|id| member(collection, &id)))
+}
+
+fn member(collection: &str, id: &str) -> String {
+    if id.starts_with('/') || id.contains("://") {
+        id.to_owned()
+    } else {
+        format!("{collection}{id}")
+    }
+}
+
+pub(crate) fn zone_mixin(d: &Discovery, zone: &str) -> DriverResult<CategoryId> {
+    let zones = d.zones();
+    if zones.is_empty() {
+        return Err(DriverError::unsupported(
+            "zone (the OCCI server has no availability zones)",
+        ));
+    }
+    zones
+        .iter()
+        .find(|z| z.id.term == zone || z.title.as_deref() == Some(zone))
+        .map(|z| z.id.clone())
+        .ok_or_else(|| {
+            let known: Vec<&str> = zones.iter().map(|z| z.id.term.as_str()).collect();
+            DriverError::new(
+                ErrorKind::InvalidRequest,
+                format!("unknown zone {zone:?}; zones: {known:?}"),
+            )
+        })
+}
+
+pub(crate) fn looks_like_public_key(key: &str) -> bool {
+    let key = key.trim();
+    ["ssh-", "ecdsa-", "sk-ssh-", "sk-ecdsa-"]
+        .iter()
+        .any(|p| key.starts_with(p))
+        && key.contains(' ')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -361,6 +437,12 @@ mod tests {
         ];
         for (native, state) in rows {
             assert_eq!(server_state(native), state, "{native:?}");
+        }
+        // Every row of the table, in its own spelling and upper case.
+        for (native, state) in SERVER_STATES {
+            assert_eq!(server_state(Some(native)), *state, "{native}");
+            let upper = native.to_ascii_uppercase();
+            assert_eq!(server_state(Some(&upper)), *state, "{upper}");
         }
     }
 
@@ -385,6 +467,13 @@ mod tests {
                 "{native:?} {attached}"
             );
         }
+        // Every row of the table, unattached and attached.
+        for (native, alone, linked) in VOLUME_STATES {
+            assert_eq!(volume_state(Some(native), false), *alone, "{native}");
+            assert_eq!(volume_state(Some(native), true), *linked, "{native}");
+        }
+        assert_eq!(volume_state(Some("ONLINE"), true), VolumeState::InUse);
+        assert_eq!(volume_state(Some("migrating"), true), VolumeState::Unknown);
     }
 
     #[test]
