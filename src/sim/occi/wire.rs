@@ -143,7 +143,7 @@ pub fn answer(profile: Profile, media: MediaType, answer: Answer) -> Response {
         Answer::Entity(e) => {
             rendered_response(profile, StatusCode::OK, occi::render_entity(&e, media))
         }
-        Answer::Collection(locations, _)
+        Answer::Collection(locations, _, _)
             if locations.is_empty() && profile.empty_collection_is_no_content() =>
         {
             rendered_response(
@@ -156,17 +156,19 @@ pub fn answer(profile: Profile, media: MediaType, answer: Answer) -> Response {
                 },
             )
         }
-        Answer::Collection(locations, entities) => {
+        Answer::Collection(locations, entities, links) => {
             let c = if media == MediaType::OcciJson {
                 collection(Vec::new(), entities)
             } else {
                 collection(locations, Vec::new())
             };
             let rendered = if media == MediaType::OcciJson && c.entities.is_empty() {
+                // GFD.226's resource and link collections require their array, empty or not.
+                let key = if links { "links" } else { "resources" };
                 Rendered {
                     media_type: media,
                     headers: Vec::new(),
-                    body: "{}".to_owned(),
+                    body: serde_json::json!({ key: [] }).to_string(),
                 }
             } else {
                 occi::render_collection(&c, media)
