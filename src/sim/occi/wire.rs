@@ -237,6 +237,14 @@ fn done(
         }
         (DoneAnswer::OkText, _) => text_response(profile, StatusCode::OK, "OK"),
         (DoneAnswer::NoContent, _) => text_response(profile, StatusCode::NO_CONTENT, ""),
+        (DoneAnswer::OkEmpty, _) => {
+            // rOCCI-server names the negotiated rendering even with nothing in it (the JSON
+            // cassettes' deletes and actions answer `application/occi+json`).
+            let mut r = base_response(profile, StatusCode::OK, String::new());
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, content_type(profile, media));
+            r
+        }
         _ => text_response(profile, StatusCode::OK, ""),
     }
 }
