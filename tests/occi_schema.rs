@@ -152,49 +152,31 @@ fn the_schema_root_accepts_any_object() {
     let (schema, _) = mended();
     let (schemas, root) = compile(schema, &[SCHEMA_ID]).expect("root compiles");
     // Not OCCI at all, yet a match of the root's `attributes` branch.
-    assert!(
-        schemas
-            .validate(&json!({"hello": "world"}), root[0])
-            .is_ok()
-    );
+    let hello = json!({"hello": "world"});
+    assert!(schemas.validate(&hello, root[0]).is_ok());
 }
 
 #[test]
 fn the_roles_reject_what_gfd226_forbids() {
     let schema = Gfd226::load();
-    let compute = "http://schemas.ogf.org/occi/infrastructure#compute";
-    let good = json!({"kind": compute, "id": "1", "attributes": {"occi.compute.cores": 2}});
+    let good = json!({"kind": "k#compute", "id": "1", "attributes": {"occi.compute.cores": 2}});
     assert_eq!(schema.violation("resource", &good), None);
+    // Each: the role, then a document it must refuse.
     let bad = [
-        ("resource", json!({"kind": compute})),
-        (
-            "resource",
-            json!({"kind": compute, "id": "1", "location": "/compute/1"}),
-        ),
-        (
-            "resource",
-            json!({"kind": compute, "id": "1", "attributes": {"a": null}}),
-        ),
-        (
-            "link",
-            json!({"kind": compute, "id": "1", "source": "/compute/1", "target": {"location": "/storage/1"}}),
-        ),
-        (
-            "action_invocation",
-            json!({"action": "x#start", "method": "graceful"}),
-        ),
-        ("model", json!({"mixins": [{"term": "t", "scheme": "s#"}]})),
-        (
-            "model",
-            json!({"kinds": [{"term": "t", "scheme": "s#", "attributes": {"a": {"pattern": "[a-z]+"}}}]}),
-        ),
-        ("resource_collection", json!({})),
+        r#"resource {"kind": "k#compute"}"#,
+        r#"resource {"kind": "k#compute", "id": "1", "location": "/compute/1"}"#,
+        r#"resource {"kind": "k#compute", "id": "1", "attributes": {"a": null}}"#,
+        r#"link {"kind": "k#l", "id": "1", "source": "/c/1", "target": {"location": "/s/1"}}"#,
+        r#"action_invocation {"action": "x#start", "method": "graceful"}"#,
+        r#"model {"mixins": [{"term": "t", "scheme": "s#"}]}"#,
+        r#"model {"kinds": [{"term": "t", "scheme": "s#", "attributes": {"a": {"pattern": "x"}}}]}"#,
+        r#"resource_collection {}"#,
     ];
-    for (role, doc) in bad {
-        assert!(
-            schema.violation(role, &doc).is_some(),
-            "{role} accepted {doc}"
-        );
+    for case in bad {
+        let (role, text) = case.split_once(' ').expect("role and document");
+        let doc: Value = serde_json::from_str(text).expect("JSON");
+        let refused = schema.violation(role, &doc).is_some();
+        assert!(refused, "{role} accepted {doc}");
     }
 }
 
@@ -309,38 +291,28 @@ async fn drive(d: &OcciDriver) {
     let regions = d.list_regions(&page()).await.expect("regions").items;
     let zone = regions.first().and_then(|r| r.zones.first()).cloned();
     let caps = d.capabilities();
-    let server = d
-        .create_server(
-            &CreateServerRequest {
-                name: "schema-vm".into(),
-                image_id: image[0].id.clone(),
-                size_id: size[0].id.clone(),
-                region: None,
-                zone: zone.clone(),
-                key_name: caps
-                    .create_server_with_key_name
-                    .then(|| "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7 schema@test".to_owned()),
-                user_data: caps
-                    .create_server_with_user_data
-                    .then(|| "#cloud-config\n".to_owned()),
-                tags: None,
-            },
-            None,
-        )
-        .await
-        .expect("create server");
-    let volume = d
-        .create_volume(
-            &CreateVolumeRequest {
-                name: "schema-vol".into(),
-                size_gib: 1,
-                zone,
-                tags: None,
-            },
-            None,
-        )
-        .await
-        .expect("create volume");
+    let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB7 schema@test";
+    let request = CreateServerRequest {
+        name: "schema-vm".into(),
+        image_id: image[0].id.clone(),
+        size_id: size[0].id.clone(),
+        region: None,
+        zone: zone.clone(),
+        key_name: caps.create_server_with_key_name.then(|| key.to_owned()),
+        user_data: caps
+            .create_server_with_user_data
+            .then(|| "#cloud-config\n".to_owned()),
+        tags: None,
+    };
+    let server = d.create_server(&request, None).await.expect("create");
+    let (name, size_gib, tags) = ("schema-vol".to_owned(), 1, None);
+    let request = CreateVolumeRequest {
+        name,
+        size_gib,
+        zone,
+        tags,
+    };
+    let volume = d.create_volume(&request, None).await.expect("create");
     d.stop_server(&server.id).await.expect("stop");
     d.start_server(&server.id).await.expect("start");
     d.reboot_server(&server.id).await.expect("reboot");
