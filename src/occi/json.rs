@@ -545,6 +545,9 @@ pub(crate) fn render_entity(entity: &Entity) -> Value {
     Value::Object(map)
 }
 
+/// `{"resources":[…],"links":[…]}`. Locations alone become a bare array of strings, rOCCI 2's
+/// GFD.226-era list, which the schema does not describe: nothing sends one (the simulator's
+/// JSON collections always carry the entities, `tests/occi_schema.rs` checks them).
 pub(crate) fn render_collection(collection: &Collection) -> Value {
     if collection.entities.is_empty() {
         return Value::Array(
