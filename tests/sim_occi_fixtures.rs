@@ -1074,7 +1074,7 @@ async fn simulator_answers_like_rocci_server_in_json() {
             ex
         })
         .collect();
-    check(replay, exchanges, 10).await;
+    check(replay, exchanges, 20).await;
 }
 
 /// GWDG's public rOCCI 3.x endpoint (January 2013) answering `/-/` in its pre-standard
