@@ -1,5 +1,6 @@
 //! The OCCI simulator against real servers: the requests of the captured exchanges (pyssf 0.4.7,
-//! ooi 1.2.0) and of the rOCCI-api cassettes are replayed, in order, against the simulator in
+//! ooi 1.2.0), of the rOCCI-api cassettes (text/plain and occi+json) and of GWDG's rOCCI 3
+//! discovery (application/json) are replayed, in order, against the simulator in
 //! the matching profile, and its answers are compared with the recorded ones by shape: status,
 //! content type, `Server`, which location headers are present, and for renderings the kind,
 //! the set of attribute names, the inline link kinds and the implemented actions (query
@@ -192,6 +193,11 @@ fn yaml_headers(value: &serde_yaml_ng::Value) -> Vec<(String, String)> {
 /// The interactions of a VCR cassette with the basic-auth rOCCI-server (`rocci-test@…`); the
 /// other server some cassettes also hold is left out.
 fn parse_cassette(name: &str, text: &str) -> Vec<Exchange> {
+    parse_cassette_of(name, text, "rocci-test")
+}
+
+/// The interactions of a VCR cassette whose URI contains `server`.
+fn parse_cassette_of(name: &str, text: &str, server: &str) -> Vec<Exchange> {
     let doc: serde_yaml_ng::Value =
         serde_yaml_ng::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
     let interactions = doc["http_interactions"]
@@ -205,7 +211,7 @@ fn parse_cassette(name: &str, text: &str) -> Vec<Exchange> {
             let req = &x["request"];
             let resp = &x["response"];
             let uri = yaml_text(&req["uri"]);
-            if !uri.contains("rocci-test") {
+            if !uri.contains(server) {
                 return None;
             }
             let after_host = uri.splitn(4, '/').nth(3).unwrap_or_default();
@@ -1025,4 +1031,89 @@ async fn simulator_answers_like_rocci_server() {
         .flat_map(|(name, text)| parse_cassette(name, text))
         .collect();
     check(replay, exchanges, 20).await;
+}
+
+/// The rOCCI-api cassettes recorded in `application/occi+json`: rOCCI-server 1.x spoke the
+/// pre-standard JSON (nested attributes), the simulator GFD.226; answers are compared by shape
+/// as above, both read with the protocol module's parsers.
+#[tokio::test]
+async fn simulator_answers_like_rocci_server_in_json() {
+    let replay = Replay::start(
+        Profile::Rocci,
+        SimAuth::None,
+        &["https://localhost:3300"],
+        &[],
+    )
+    .await;
+    // The same rOCCI-server test deployment as the text cassettes, recorded under its site's
+    // scheme names; the simulator's catalogue has the text cassettes' `localhost` ones.
+    let schemes = [
+        (
+            "http://occi.crebain2.ics.muni.cz/occi/",
+            "http://localhost/occi/",
+        ),
+        (
+            "http://sitespecific.cesnet.cz/occi/",
+            "http://sitespecific.localhost/occi/",
+        ),
+    ];
+    let rename = |text: &str| {
+        schemes
+            .iter()
+            .fold(text.to_owned(), |t, (from, to)| t.replace(from, to))
+    };
+    let exchanges = files_in("rocci-api-1.1-cassettes/occi-json", "occi-json")
+        .iter()
+        .flat_map(|(name, text)| parse_cassette(name, text))
+        .map(|mut ex| {
+            ex.body = rename(&ex.body);
+            ex.response_body = rename(&ex.response_body);
+            for (_, v) in ex.headers.iter_mut().chain(ex.response_headers.iter_mut()) {
+                *v = rename(v);
+            }
+            ex
+        })
+        .collect();
+    check(replay, exchanges, 20).await;
+}
+
+/// GWDG's public rOCCI 3.x endpoint (January 2013) answering `/-/` in its pre-standard
+/// `application/json`: everything but the templates must match. Its `Server` was Ubuntu's
+/// Apache (the simulator answers as the cassettes' Debian one), so that header is not compared;
+/// its `HEAD /` and `GET /` (rOCCI 3's own listing of everything) are not OCCI 1.1 and not
+/// simulated.
+#[tokio::test]
+async fn simulator_answers_like_gwdg_rocci_in_json() {
+    let mut replay =
+        Replay::start(Profile::Rocci, SimAuth::None, &["http://141.5.99.69"], &[]).await;
+    let name = "rocci-3.x-gwdg-cassettes/discovery-application-json.yml";
+    let exchanges: Vec<Exchange> = parse_cassette_of(name, &read(&fixture(name)), "141.5.99.69")
+        .into_iter()
+        .filter(|ex| ex.method == "GET" && ex.target == "/-/")
+        .map(|mut ex| {
+            ex.response_headers
+                .retain(|(n, _)| !n.eq_ignore_ascii_case("server"));
+            // Asked for `application/json`, the simulator names GFD.226's media type (the
+            // driver reads both alike).
+            for (n, v) in &mut ex.response_headers {
+                if n.eq_ignore_ascii_case("content-type") {
+                    *v = v.replace("application/json", "application/occi+json");
+                }
+            }
+            ex
+        })
+        .collect();
+    assert_eq!(exchanges.len(), 2, "{exchanges:?}");
+    for ex in &exchanges {
+        // Status, content type, headers, OGF kinds and implemented actions match; only the
+        // templates differ: GWDG's demo offered placeholders (`my_os`, scheme
+        // `http://my.occi.service/`), the simulator its own catalogue.
+        let diffs = replay.replay(ex).await;
+        assert_eq!(diffs.len(), 1, "{}: {diffs:?}", ex.name);
+        assert!(
+            diffs[0].starts_with("templates:") && diffs[0].contains("os_tpl#my_os"),
+            "{}: {diffs:?}",
+            ex.name
+        );
+    }
 }

@@ -37,8 +37,9 @@ pub enum Answer {
     QueryInterface(occi::QueryInterface),
     /// One entity.
     Entity(Entity),
-    /// A collection: absolute member locations, and the members for JSON.
-    Collection(Vec<String>, Vec<Entity>),
+    /// A collection: absolute member locations, the members for JSON, and whether its members
+    /// are links (GFD.226 names an empty one `{"links":[]}` then, else `{"resources":[]}`).
+    Collection(Vec<String>, Vec<Entity>, bool),
     /// A create: the new entity's absolute location and rendering.
     Created(String, Entity),
     /// An action that was accepted, with the entity as it is now.
@@ -178,7 +179,8 @@ fn list(
         .filter_map(|e| e.location.as_deref())
         .map(|l| absolute(loc, l))
         .collect();
-    Ok(Answer::Collection(locations, entities))
+    let links = matches!(c, Collection::StorageLink | Collection::NetworkInterface);
+    Ok(Answer::Collection(locations, entities, links))
 }
 
 /// A location rendered by the profile, made absolute for `X-OCCI-Location` and uri-lists.

@@ -143,7 +143,7 @@ pub fn answer(profile: Profile, media: MediaType, answer: Answer) -> Response {
         Answer::Entity(e) => {
             rendered_response(profile, StatusCode::OK, occi::render_entity(&e, media))
         }
-        Answer::Collection(locations, _)
+        Answer::Collection(locations, _, _)
             if locations.is_empty() && profile.empty_collection_is_no_content() =>
         {
             rendered_response(
@@ -156,17 +156,19 @@ pub fn answer(profile: Profile, media: MediaType, answer: Answer) -> Response {
                 },
             )
         }
-        Answer::Collection(locations, entities) => {
+        Answer::Collection(locations, entities, links) => {
             let c = if media == MediaType::OcciJson {
                 collection(Vec::new(), entities)
             } else {
                 collection(locations, Vec::new())
             };
             let rendered = if media == MediaType::OcciJson && c.entities.is_empty() {
+                // GFD.226's resource and link collections require their array, empty or not.
+                let key = if links { "links" } else { "resources" };
                 Rendered {
                     media_type: media,
                     headers: Vec::new(),
-                    body: "{}".to_owned(),
+                    body: serde_json::json!({ key: [] }).to_string(),
                 }
             } else {
                 occi::render_collection(&c, media)
@@ -235,6 +237,14 @@ fn done(
         }
         (DoneAnswer::OkText, _) => text_response(profile, StatusCode::OK, "OK"),
         (DoneAnswer::NoContent, _) => text_response(profile, StatusCode::NO_CONTENT, ""),
+        (DoneAnswer::OkEmpty, _) => {
+            // rOCCI-server names the negotiated rendering even with nothing in it (the JSON
+            // cassettes' deletes and actions answer `application/occi+json`).
+            let mut r = base_response(profile, StatusCode::OK, String::new());
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, content_type(profile, media));
+            r
+        }
         _ => text_response(profile, StatusCode::OK, ""),
     }
 }
