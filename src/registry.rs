@@ -16,7 +16,7 @@ use crate::driver::{Capabilities, Driver, DriverError, DriverOp, DriverResult, E
 use crate::drivers::aws::{AwsConfig, AwsDriver};
 use crate::drivers::gogrid::{GoGridConfig, GoGridDriver, GoGridSettings};
 use crate::drivers::occi::{Auth as OcciAuth, OcciConfig, OcciDriver, OcciOptions, OcciSettings};
-use crate::model::{Provider, ProviderHealth, Server};
+use crate::model::{Provider, ProviderHealth};
 use crate::sim;
 use crate::sim::RunningSimulator;
 
@@ -174,20 +174,6 @@ impl ProviderEntry {
             tracing::debug!(provider = %self.id, operation = op.name(), error = %e, ?pause, "retrying a read");
         })
         .await
-    }
-
-    /// Fills what the gateway derives for every driver: the actions valid in the server's
-    /// state that this provider supports.
-    pub fn finish_server(&self, mut server: Server) -> Server {
-        let caps = &self.capabilities;
-        server.actions = server
-            .state
-            .valid_actions()
-            .into_iter()
-            .filter(|a| crate::ops::action_op(*a).allowed_by(caps))
-            .collect();
-        server.provider.clone_from(&self.id);
-        server
     }
 }
 
@@ -514,7 +500,7 @@ mod tests {
     use super::*;
     use crate::driver::{ImageFilter, ListRequest, Page, ServerFilter};
     use crate::model::{
-        CreateServerRequest, CreateVolumeRequest, Image, Region, ServerState, Size, Volume,
+        CreateServerRequest, CreateVolumeRequest, Image, Region, Server, ServerState, Size, Volume,
     };
 
     /// Fails every call with `kind` until `failures` calls have been made, then answers.
