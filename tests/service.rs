@@ -14,7 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::{Gateway, provider_config, quick_follow};
 use serde_json::{Value, json};
 
-use cloudgw::model::CreateServerRequest;
+use cloudgw::model::{CreateServerRequest, ServerAction};
 use cloudgw::ops::Operations;
 use cloudgw::registry::Registry;
 use cloudgw::service::{Caller, ChangeOptions, IdempotencyKey, Service, ServiceSettings};
@@ -258,7 +258,13 @@ async fn verbs_work_without_a_front_end_and_replay_by_caller_key_and_input() {
     assert_eq!(again.operation.id, first.operation.id);
     // The same key for another operation is another request: 422, whatever the front end.
     let other = service
-        .start_server(&caller, "gogrid", &first.resource.id, &options)
+        .server_action(
+            &caller,
+            "gogrid",
+            &first.resource.id,
+            ServerAction::Start,
+            &options,
+        )
         .await
         .err()
         .map(|e| e.problem.status);

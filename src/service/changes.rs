@@ -13,7 +13,7 @@ use super::idempotency::{self, Identity};
 use super::outcome::{Change, ChangeOptions, MAX_WAIT};
 use super::reads::{read_server, read_volume};
 use super::{Caller, Service, finish_server, invoke};
-use crate::driver::DriverOp;
+use crate::driver::{DriverOp, DriverResult};
 use crate::model::{
     ActionAdmission, AttachVolumeRequest, CreateServerRequest, CreateVolumeRequest, Operation,
     OperationKind, OperationStatus, Problem, ProblemCode, ResourceKind, Server, ServerAction,
@@ -174,6 +174,7 @@ impl Service {
         options: &ChangeOptions,
     ) -> ServiceResult<Change<Server>> {
         let entry = self.entry(provider)?;
+        check::require(&entry, DriverOp::CreateServer)?;
         check::create_server(&entry, body)?;
         let token = options.idempotency_key.as_ref().map(|k| k.as_str());
         let identity = identity(DriverOp::CreateServer, &entry, None, body);
@@ -197,56 +198,10 @@ impl Service {
         .await
     }
 
-    /// Powers a server on (already running: done at once).
-    pub async fn start_server(
-        &self,
-        caller: &Caller,
-        provider: &str,
-        id: &str,
-        options: &ChangeOptions,
-    ) -> ServiceResult<Change<Server>> {
-        self.server_action(caller, provider, id, ServerAction::Start, options)
-            .await
-    }
-
-    /// Powers a server off (already stopped: done at once).
-    pub async fn stop_server(
-        &self,
-        caller: &Caller,
-        provider: &str,
-        id: &str,
-        options: &ChangeOptions,
-    ) -> ServiceResult<Change<Server>> {
-        self.server_action(caller, provider, id, ServerAction::Stop, options)
-            .await
-    }
-
-    /// Restarts a server (stopped: 409).
-    pub async fn reboot_server(
-        &self,
-        caller: &Caller,
-        provider: &str,
-        id: &str,
-        options: &ChangeOptions,
-    ) -> ServiceResult<Change<Server>> {
-        self.server_action(caller, provider, id, ServerAction::Reboot, options)
-            .await
-    }
-
-    /// Terminates a server (already terminated: done at once).
-    pub async fn delete_server(
-        &self,
-        caller: &Caller,
-        provider: &str,
-        id: &str,
-        options: &ChangeOptions,
-    ) -> ServiceResult<Change<Server>> {
-        self.server_action(caller, provider, id, ServerAction::Delete, options)
-            .await
-    }
-
-    /// The power-action rules for every driver ([`ServerState::admits`]): already there → done
-    /// at once; not possible in this state → 409; otherwise ask the provider and follow.
+    /// Starts, stops, reboots or deletes a server, by the power-action rules for every driver
+    /// ([`ServerState::admits`]): already there → done at once (start on running, stop on
+    /// stopped, delete on terminated); not possible in this state → 409 (reboot on stopped, any
+    /// action on terminated); otherwise ask the provider and follow.
     pub async fn server_action(
         &self,
         caller: &Caller,
@@ -304,6 +259,43 @@ impl Service {
         .await
     }
 
+    /// The one sequence of every volume change: provider, capability, `extra` checks,
+    /// idempotency, the driver call, the operation towards its goal, the caller's wait.
+    async fn change_volume<I, F, Fut>(
+        &self,
+        caller: &Caller,
+        provider: &str,
+        verb: VolumeVerb<'_, I>,
+        options: &ChangeOptions,
+        extra: impl FnOnce(&ProviderEntry) -> ServiceResult<()>,
+        call: F,
+    ) -> ServiceResult<Change<Volume>>
+    where
+        I: Serialize,
+        F: FnOnce(Arc<ProviderEntry>) -> Fut,
+        Fut: Future<Output = DriverResult<Volume>>,
+    {
+        let entry = self.entry(provider)?;
+        check::require(&entry, verb.op)?;
+        extra(&entry)?;
+        if let Some(id) = verb.target {
+            check::plain_text("id", id, check::Source::Query)?;
+        }
+        let identity = identity(verb.op, &entry, verb.target, verb.input);
+        self.once(caller, options, identity, || async {
+            let volume = call(entry.clone()).await?;
+            let id = verb.target.map_or_else(|| volume.id.clone(), str::to_owned);
+            let plan = Plan {
+                kind: verb.kind,
+                id: &id,
+                goal: verb.goal,
+            };
+            self.follow_volume(&entry, plan, volume, options, verb.finally)
+                .await
+        })
+        .await
+    }
+
     /// Creates a volume; the operation ends when it is available.
     pub async fn create_volume(
         &self,
@@ -312,24 +304,21 @@ impl Service {
         body: &CreateVolumeRequest,
         options: &ChangeOptions,
     ) -> ServiceResult<Change<Volume>> {
-        let entry = self.entry(provider)?;
-        check::create_volume(&entry, body)?;
         let token = options.idempotency_key.as_ref().map(|k| k.as_str());
-        let identity = identity(DriverOp::CreateVolume, &entry, None, body);
-        self.once(caller, options, identity, || async {
-            let volume = invoke(&entry, DriverOp::CreateVolume, || {
+        let verb = VolumeVerb {
+            op: DriverOp::CreateVolume,
+            kind: OperationKind::CreateVolume,
+            target: None,
+            input: body,
+            goal: Goal::Volume(VolumeState::Available),
+            finally: Finally::Read,
+        };
+        let extra = |entry: &ProviderEntry| check::create_volume(entry, body);
+        self.change_volume(caller, provider, verb, options, extra, |entry| async move {
+            invoke(&entry, DriverOp::CreateVolume, || {
                 entry.driver().create_volume(body, token)
             })
-            .await?;
-            let id = volume.id.clone();
-            let goal = Goal::Volume(VolumeState::Available);
-            let plan = Plan {
-                kind: OperationKind::CreateVolume,
-                id: &id,
-                goal,
-            };
-            self.follow_volume(&entry, plan, volume, options, Finally::Read)
-                .await
+            .await
         })
         .await
     }
@@ -342,23 +331,27 @@ impl Service {
         id: &str,
         options: &ChangeOptions,
     ) -> ServiceResult<Change<Volume>> {
-        let entry = self.entry(provider)?;
-        check::require(&entry, DriverOp::DeleteVolume)?;
-        check::plain_text("id", id, check::Source::Query)?;
-        let identity = identity(DriverOp::DeleteVolume, &entry, Some(id), &());
-        self.once(caller, options, identity, || async {
-            let volume = invoke(&entry, DriverOp::DeleteVolume, || {
-                entry.driver().delete_volume(id)
-            })
-            .await?;
-            let plan = Plan {
-                kind: OperationKind::DeleteVolume,
-                id,
-                goal: Goal::VolumeGone,
-            };
-            self.follow_volume(&entry, plan, volume, options, Finally::Gone)
+        let verb = VolumeVerb {
+            op: DriverOp::DeleteVolume,
+            kind: OperationKind::DeleteVolume,
+            target: Some(id),
+            input: &(),
+            goal: Goal::VolumeGone,
+            finally: Finally::Gone,
+        };
+        self.change_volume(
+            caller,
+            provider,
+            verb,
+            options,
+            |_| Ok(()),
+            |entry| async move {
+                invoke(&entry, DriverOp::DeleteVolume, || {
+                    entry.driver().delete_volume(id)
+                })
                 .await
-        })
+            },
+        )
         .await
     }
 
@@ -371,25 +364,21 @@ impl Service {
         body: &AttachVolumeRequest,
         options: &ChangeOptions,
     ) -> ServiceResult<Change<Volume>> {
-        let entry = self.entry(provider)?;
-        check::attach_volume(&entry, body)?;
-        check::plain_text("id", id, check::Source::Query)?;
-        let identity = identity(DriverOp::AttachVolume, &entry, Some(id), body);
-        self.once(caller, options, identity, || async {
-            let call = || {
-                entry
-                    .driver()
-                    .attach_volume(id, &body.server_id, body.device.as_deref())
-            };
-            let volume = invoke(&entry, DriverOp::AttachVolume, call).await?;
-            let goal = Goal::Volume(VolumeState::InUse);
-            let plan = Plan {
-                kind: OperationKind::AttachVolume,
-                id,
-                goal,
-            };
-            self.follow_volume(&entry, plan, volume, options, Finally::Read)
-                .await
+        let verb = VolumeVerb {
+            op: DriverOp::AttachVolume,
+            kind: OperationKind::AttachVolume,
+            target: Some(id),
+            input: body,
+            goal: Goal::Volume(VolumeState::InUse),
+            finally: Finally::Read,
+        };
+        let extra = |_: &ProviderEntry| check::attach_volume(body);
+        self.change_volume(caller, provider, verb, options, extra, |entry| async move {
+            let device = body.device.as_deref();
+            invoke(&entry, DriverOp::AttachVolume, || {
+                entry.driver().attach_volume(id, &body.server_id, device)
+            })
+            .await
         })
         .await
     }
@@ -402,26 +391,40 @@ impl Service {
         id: &str,
         options: &ChangeOptions,
     ) -> ServiceResult<Change<Volume>> {
-        let entry = self.entry(provider)?;
-        check::require(&entry, DriverOp::DetachVolume)?;
-        check::plain_text("id", id, check::Source::Query)?;
-        let identity = identity(DriverOp::DetachVolume, &entry, Some(id), &());
-        self.once(caller, options, identity, || async {
-            let volume = invoke(&entry, DriverOp::DetachVolume, || {
-                entry.driver().detach_volume(id)
-            })
-            .await?;
-            let goal = Goal::Volume(VolumeState::Available);
-            let plan = Plan {
-                kind: OperationKind::DetachVolume,
-                id,
-                goal,
-            };
-            self.follow_volume(&entry, plan, volume, options, Finally::Read)
+        let verb = VolumeVerb {
+            op: DriverOp::DetachVolume,
+            kind: OperationKind::DetachVolume,
+            target: Some(id),
+            input: &(),
+            goal: Goal::Volume(VolumeState::Available),
+            finally: Finally::Read,
+        };
+        self.change_volume(
+            caller,
+            provider,
+            verb,
+            options,
+            |_| Ok(()),
+            |entry| async move {
+                invoke(&entry, DriverOp::DetachVolume, || {
+                    entry.driver().detach_volume(id)
+                })
                 .await
-        })
+            },
+        )
         .await
     }
+}
+
+/// What one volume change is: the driver operation, the operation kind, the volume (none for a
+/// create), the input that identifies it, and where it should end up.
+struct VolumeVerb<'a, I> {
+    op: DriverOp,
+    kind: OperationKind,
+    target: Option<&'a str>,
+    input: &'a I,
+    goal: Goal,
+    finally: Finally,
 }
 
 /// The problem of an operation that failed while the caller waited.

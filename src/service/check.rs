@@ -101,12 +101,12 @@ fn has_tags(tags: Option<&Tags>) -> bool {
     tags.is_some_and(|t| !t.is_empty())
 }
 
-/// Everything a server create must satisfy before the driver is asked.
+/// Everything a server create must satisfy before the driver is asked (after the
+/// `create_server` capability).
 pub(crate) fn create_server(
     entry: &ProviderEntry,
     body: &CreateServerRequest,
 ) -> ServiceResult<()> {
-    require(entry, DriverOp::CreateServer)?;
     required_text("name", &body.name)?;
     required_text("image_id", &body.image_id)?;
     required_text("size_id", &body.size_id)?;
@@ -151,12 +151,12 @@ pub(crate) fn create_server(
     Ok(())
 }
 
-/// Everything a volume create must satisfy before the driver is asked.
+/// Everything a volume create must satisfy before the driver is asked (after the
+/// `create_volume` capability).
 pub(crate) fn create_volume(
     entry: &ProviderEntry,
     body: &CreateVolumeRequest,
 ) -> ServiceResult<()> {
-    require(entry, DriverOp::CreateVolume)?;
     if body.name.trim().is_empty() || body.size_gib == 0 {
         return Err(ServiceError::unprocessable(
             "`name` must not be empty and `size_gib` must be at least 1",
@@ -173,12 +173,9 @@ pub(crate) fn create_volume(
     Ok(())
 }
 
-/// Everything an attach must satisfy before the driver is asked.
-pub(crate) fn attach_volume(
-    entry: &ProviderEntry,
-    body: &AttachVolumeRequest,
-) -> ServiceResult<()> {
-    require(entry, DriverOp::AttachVolume)?;
+/// Everything an attach must satisfy before the driver is asked (after the `attach_volume`
+/// capability).
+pub(crate) fn attach_volume(body: &AttachVolumeRequest) -> ServiceResult<()> {
     required_text("server_id", &body.server_id)?;
     plain_option("device", body.device.as_deref(), Source::Body)
 }

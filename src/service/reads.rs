@@ -1,5 +1,6 @@
 //! The read verbs: providers, lists and gets per provider, aggregated lists, operations.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use super::aggregate::{Aggregate, aggregate};
@@ -7,7 +8,9 @@ use super::check::{self, Source};
 use super::cursor::page_limit;
 use super::error::ServiceResult;
 use super::{Caller, Service, finish_server, invoke};
-use crate::driver::{DriverError, DriverOp, ImageFilter, ListRequest, Page, ServerFilter};
+use crate::driver::{
+    DriverError, DriverOp, DriverResult, ImageFilter, ListRequest, Page, ServerFilter,
+};
 use crate::model::{
     Image, ImageAggregateList, ImageList, Operation, Provider, RegionList, Server,
     ServerAggregateList, ServerList, ServerState, SizeList, Volume, VolumeAggregateList,
@@ -54,11 +57,6 @@ impl ServerQuery {
     }
 }
 
-/// A path id: one-line text (400 otherwise).
-fn id_text(id: &str) -> ServiceResult<()> {
-    check::plain_text("id", id, Source::Query)
-}
-
 impl Service {
     /// Every configured provider with its capabilities and health.
     pub fn list_providers(&self, _caller: &Caller) -> Vec<Provider> {
@@ -70,28 +68,53 @@ impl Service {
         Ok(self.entry(provider)?.info())
     }
 
-    /// The driver request of a per-provider list page.
-    fn list_request(
+    /// The one sequence of every per-provider list: provider, capability, `extra` checks, page
+    /// and cursor, the driver call, the next cursor (bound to this list and provider).
+    async fn page_of<T, F, Fut>(
         &self,
-        list: &str,
-        entry: &ProviderEntry,
+        provider: &str,
+        op: DriverOp,
         page: &PageQuery,
-    ) -> ServiceResult<ListRequest> {
-        Ok(ListRequest {
+        extra: impl FnOnce(&ProviderEntry) -> ServiceResult<()>,
+        fetch: F,
+    ) -> ServiceResult<(Vec<T>, Option<String>)>
+    where
+        F: FnOnce(Arc<ProviderEntry>, ListRequest) -> Fut,
+        Fut: Future<Output = DriverResult<Page<T>>>,
+    {
+        let entry = self.entry(provider)?;
+        check::require(&entry, op)?;
+        extra(&entry)?;
+        let list = op.name();
+        let req = ListRequest {
             limit: page_limit(page.limit)?,
             cursor: self
                 .cursors()
                 .provider_cursor(list, entry.id(), page.cursor.as_deref())?,
-        })
+        };
+        let page = fetch(entry.clone(), req).await?;
+        let next = self
+            .cursors()
+            .next_provider_cursor(list, entry.id(), page.next_cursor);
+        Ok((page.items, next))
     }
 
-    fn next_cursor(
+    /// The one sequence of every get: provider, capability, id, the driver call.
+    async fn one_of<T, F, Fut>(
         &self,
-        list: &str,
-        entry: &ProviderEntry,
-        next: Option<String>,
-    ) -> Option<String> {
-        self.cursors().next_provider_cursor(list, entry.id(), next)
+        provider: &str,
+        op: DriverOp,
+        id: &str,
+        fetch: F,
+    ) -> ServiceResult<T>
+    where
+        F: FnOnce(Arc<ProviderEntry>) -> Fut,
+        Fut: Future<Output = DriverResult<T>>,
+    {
+        let entry = self.entry(provider)?;
+        check::require(&entry, op)?;
+        check::plain_text("id", id, Source::Query)?;
+        Ok(fetch(entry).await?)
     }
 
     /// A page of a provider's servers.
@@ -102,15 +125,17 @@ impl Service {
         query: &ServerQuery,
         page: &PageQuery,
     ) -> ServiceResult<ServerList> {
-        let entry = self.entry(provider)?;
-        check::require(&entry, DriverOp::ListServers)?;
         let filter = query.filter()?;
-        let req = self.list_request("servers", &entry, page)?;
-        let page = servers_page(entry.clone(), req, filter).await?;
-        Ok(ServerList {
-            items: page.items,
-            next_cursor: self.next_cursor("servers", &entry, page.next_cursor),
-        })
+        let (items, next_cursor) = self
+            .page_of(
+                provider,
+                DriverOp::ListServers,
+                page,
+                |_| Ok(()),
+                |entry, req| servers_page(entry, req, filter),
+            )
+            .await?;
+        Ok(ServerList { items, next_cursor })
     }
 
     /// One server.
@@ -120,10 +145,10 @@ impl Service {
         provider: &str,
         id: &str,
     ) -> ServiceResult<Server> {
-        let entry = self.entry(provider)?;
-        check::require(&entry, DriverOp::GetServer)?;
-        id_text(id)?;
-        Ok(read_server(&entry, id).await?)
+        self.one_of(provider, DriverOp::GetServer, id, |entry| async move {
+            read_server(&entry, id).await
+        })
+        .await
     }
 
     /// A page of a provider's images (public and own).
@@ -134,19 +159,22 @@ impl Service {
         query: &ImageQuery,
         page: &PageQuery,
     ) -> ServiceResult<ImageList> {
-        let entry = self.entry(provider)?;
-        check::require(&entry, DriverOp::ListImages)?;
-        check::image_filter(&entry, query.owner.as_deref(), query.name.as_deref())?;
-        let req = self.list_request("images", &entry, page)?;
         let filter = image_filter(query);
-        let page = invoke(&entry, DriverOp::ListImages, || {
-            entry.driver().list_images(&req, &filter)
-        })
-        .await?;
-        Ok(ImageList {
-            items: page.items,
-            next_cursor: self.next_cursor("images", &entry, page.next_cursor),
-        })
+        let (items, next_cursor) = self
+            .page_of(
+                provider,
+                DriverOp::ListImages,
+                page,
+                |entry| check::image_filter(entry, query.owner.as_deref(), query.name.as_deref()),
+                |entry, req| async move {
+                    invoke(&entry, DriverOp::ListImages, || {
+                        entry.driver().list_images(&req, &filter)
+                    })
+                    .await
+                },
+            )
+            .await?;
+        Ok(ImageList { items, next_cursor })
     }
 
     /// One image.
@@ -156,10 +184,10 @@ impl Service {
         provider: &str,
         id: &str,
     ) -> ServiceResult<Image> {
-        let entry = self.entry(provider)?;
-        check::require(&entry, DriverOp::GetImage)?;
-        id_text(id)?;
-        Ok(invoke(&entry, DriverOp::GetImage, || entry.driver().get_image(id)).await?)
+        self.one_of(provider, DriverOp::GetImage, id, |entry| async move {
+            invoke(&entry, DriverOp::GetImage, || entry.driver().get_image(id)).await
+        })
+        .await
     }
 
     /// A page of a provider's sizes.
@@ -169,17 +197,21 @@ impl Service {
         provider: &str,
         page: &PageQuery,
     ) -> ServiceResult<SizeList> {
-        let entry = self.entry(provider)?;
-        check::require(&entry, DriverOp::ListSizes)?;
-        let req = self.list_request("sizes", &entry, page)?;
-        let page = invoke(&entry, DriverOp::ListSizes, || {
-            entry.driver().list_sizes(&req)
-        })
-        .await?;
-        Ok(SizeList {
-            items: page.items,
-            next_cursor: self.next_cursor("sizes", &entry, page.next_cursor),
-        })
+        let (items, next_cursor) = self
+            .page_of(
+                provider,
+                DriverOp::ListSizes,
+                page,
+                |_| Ok(()),
+                |entry, req| async move {
+                    invoke(&entry, DriverOp::ListSizes, || {
+                        entry.driver().list_sizes(&req)
+                    })
+                    .await
+                },
+            )
+            .await?;
+        Ok(SizeList { items, next_cursor })
     }
 
     /// A page of a provider's regions with their zones.
@@ -189,17 +221,21 @@ impl Service {
         provider: &str,
         page: &PageQuery,
     ) -> ServiceResult<RegionList> {
-        let entry = self.entry(provider)?;
-        check::require(&entry, DriverOp::ListRegions)?;
-        let req = self.list_request("regions", &entry, page)?;
-        let page = invoke(&entry, DriverOp::ListRegions, || {
-            entry.driver().list_regions(&req)
-        })
-        .await?;
-        Ok(RegionList {
-            items: page.items,
-            next_cursor: self.next_cursor("regions", &entry, page.next_cursor),
-        })
+        let (items, next_cursor) = self
+            .page_of(
+                provider,
+                DriverOp::ListRegions,
+                page,
+                |_| Ok(()),
+                |entry, req| async move {
+                    invoke(&entry, DriverOp::ListRegions, || {
+                        entry.driver().list_regions(&req)
+                    })
+                    .await
+                },
+            )
+            .await?;
+        Ok(RegionList { items, next_cursor })
     }
 
     /// A page of a provider's volumes.
@@ -209,17 +245,16 @@ impl Service {
         provider: &str,
         page: &PageQuery,
     ) -> ServiceResult<VolumeList> {
-        let entry = self.entry(provider)?;
-        check::require(&entry, DriverOp::ListVolumes)?;
-        let req = self.list_request("volumes", &entry, page)?;
-        let page = invoke(&entry, DriverOp::ListVolumes, || {
-            entry.driver().list_volumes(&req)
-        })
-        .await?;
-        Ok(VolumeList {
-            items: page.items,
-            next_cursor: self.next_cursor("volumes", &entry, page.next_cursor),
-        })
+        let (items, next_cursor) = self
+            .page_of(
+                provider,
+                DriverOp::ListVolumes,
+                page,
+                |_| Ok(()),
+                volumes_page,
+            )
+            .await?;
+        Ok(VolumeList { items, next_cursor })
     }
 
     /// One volume.
@@ -229,10 +264,10 @@ impl Service {
         provider: &str,
         id: &str,
     ) -> ServiceResult<Volume> {
-        let entry = self.entry(provider)?;
-        check::require(&entry, DriverOp::GetVolume)?;
-        id_text(id)?;
-        Ok(read_volume(&entry, id).await?)
+        self.one_of(provider, DriverOp::GetVolume, id, |entry| async move {
+            read_volume(&entry, id).await
+        })
+        .await
     }
 
     fn aggregate_spec<'a>(&'a self, list: &'a str, page: &'a PageQuery) -> Aggregate<'a> {
@@ -315,12 +350,7 @@ impl Service {
         let page = aggregate(
             self.aggregate_spec("volumes", page),
             providers,
-            |entry, req| async move {
-                invoke(&entry, DriverOp::ListVolumes, || {
-                    entry.driver().list_volumes(&req)
-                })
-                .await
-            },
+            volumes_page,
         )
         .await?;
         Ok(VolumeAggregateList {
@@ -366,6 +396,17 @@ async fn servers_page(
             .collect(),
         next_cursor: page.next_cursor,
     })
+}
+
+/// One provider's page of volumes.
+async fn volumes_page(
+    entry: Arc<ProviderEntry>,
+    req: ListRequest,
+) -> crate::driver::DriverResult<Page<Volume>> {
+    invoke(&entry, DriverOp::ListVolumes, || {
+        entry.driver().list_volumes(&req)
+    })
+    .await
 }
 
 /// One server, finished.
