@@ -213,7 +213,7 @@ impl Service {
         let entry = self.entry(provider)?;
         let op = DriverOp::for_action(action);
         check::require(&entry, op)?;
-        check::plain_text("id", id, check::Source::Query)?;
+        check::plain_text("id", id, check::Source::Url)?;
         let kind = OperationKind::for_action(action);
         self.once(
             caller,
@@ -279,7 +279,7 @@ impl Service {
         check::require(&entry, verb.op)?;
         extra(&entry)?;
         if let Some(id) = verb.target {
-            check::plain_text("id", id, check::Source::Query)?;
+            check::plain_text("id", id, check::Source::Url)?;
         }
         let identity = identity(verb.op, &entry, verb.target, verb.input);
         self.once(caller, options, identity, || async {

@@ -37,17 +37,17 @@ fn require_option(entry: &ProviderEntry, supported: bool, field: &str) -> Servic
         .into())
 }
 
-/// Where a bad value came from: the body (422) or the query or path (400).
+/// Where a bad value came from: the body (422), or the URL — path or query (400).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Source {
     Body,
-    Query,
+    Url,
 }
 
 fn invalid(source: Source, detail: String) -> ServiceError {
     match source {
         Source::Body => ServiceError::unprocessable(detail),
-        Source::Query => ServiceError::bad_request(detail),
+        Source::Url => ServiceError::bad_request(detail),
     }
 }
 
@@ -186,8 +186,8 @@ pub(crate) fn image_filter(
     owner: Option<&str>,
     name: Option<&str>,
 ) -> ServiceResult<()> {
-    plain_option("owner", owner, Source::Query)?;
-    plain_option("name", name, Source::Query)?;
+    plain_option("owner", owner, Source::Url)?;
+    plain_option("name", name, Source::Url)?;
     if owner.is_some() {
         require_option(entry, entry.capabilities().list_images_by_owner, "owner")?;
     }
@@ -205,7 +205,7 @@ mod tests {
             let err = plain_text("name", bad, Source::Body).err();
             assert_eq!(err.map(|e| e.problem.status), Some(422), "{bad:?}");
         }
-        let err = plain_text("name", "a\u{0}", Source::Query).err();
+        let err = plain_text("name", "a\u{0}", Source::Url).err();
         assert_eq!(err.map(|e| e.problem.status), Some(400));
     }
 

@@ -48,7 +48,7 @@ pub struct ImageQuery {
 impl ServerQuery {
     fn filter(&self) -> ServiceResult<ServerFilter> {
         if let Some(name) = &self.name {
-            check::plain_text("name", name, Source::Query)?;
+            check::plain_text("name", name, Source::Url)?;
         }
         Ok(ServerFilter {
             state: self.state,
@@ -113,7 +113,7 @@ impl Service {
     {
         let entry = self.entry(provider)?;
         check::require(&entry, op)?;
-        check::plain_text("id", id, Source::Query)?;
+        check::plain_text("id", id, Source::Url)?;
         Ok(fetch(entry).await?)
     }
 
@@ -310,8 +310,8 @@ impl Service {
         query: &ImageQuery,
         page: &PageQuery,
     ) -> ServiceResult<ImageAggregateList> {
-        check::plain_text("owner", query.owner.as_deref().unwrap_or(""), Source::Query)?;
-        check::plain_text("name", query.name.as_deref().unwrap_or(""), Source::Query)?;
+        check::plain_text("owner", query.owner.as_deref().unwrap_or(""), Source::Url)?;
+        check::plain_text("name", query.name.as_deref().unwrap_or(""), Source::Url)?;
         let filter = image_filter(query);
         let providers = self.able(DriverOp::ListImages);
         let page = aggregate(
