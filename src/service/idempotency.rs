@@ -189,7 +189,77 @@ fn replay<T: DeserializeOwned>(stored: &StoredOutcome) -> ServiceResult<Change<T
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
     use super::*;
+    use crate::store::MemoryStore;
+
+    fn create() -> Identity<'static> {
+        Identity {
+            operation: "create_server",
+            provider: "p",
+            target: None,
+            input: serde_json::json!({"name": "a"}),
+        }
+    }
+
+    /// Runs a change under key `k` that fails with `status`, counting the runs.
+    async fn failing(store: &Arc<dyn Store>, runs: &AtomicUsize, status: u16) -> Option<u16> {
+        let key = IdempotencyKey::new("k").ok();
+        let result: ServiceResult<Change<u32>> = once(
+            store,
+            &Caller::Anonymous,
+            key.as_ref(),
+            create(),
+            || async {
+                runs.fetch_add(1, Ordering::SeqCst);
+                Err(Problem::new(ProblemCode::NotFound, status, "no").into())
+            },
+        )
+        .await;
+        result.err().map(|e| e.problem.status)
+    }
+
+    #[tokio::test]
+    async fn final_problems_are_replayed_and_retryable_ones_run_again() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let runs = AtomicUsize::new(0);
+        assert_eq!(failing(&store, &runs, 503).await, Some(503));
+        assert_eq!(failing(&store, &runs, 404).await, Some(404));
+        assert_eq!(runs.load(Ordering::SeqCst), 2, "a 503 must not be kept");
+        assert_eq!(failing(&store, &runs, 500).await, Some(404));
+        assert_eq!(
+            runs.load(Ordering::SeqCst),
+            2,
+            "a kept 404 is replayed, not run"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_request_dropped_midway_releases_its_key() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let key = IdempotencyKey::new("k").ok();
+        let stuck = once::<u32, _, _>(&store, &Caller::Anonymous, key.as_ref(), create(), || {
+            std::future::pending()
+        });
+        // Dropped (the client went away) while the change is in flight.
+        assert!(
+            tokio::time::timeout(Duration::from_millis(10), stuck)
+                .await
+                .is_err()
+        );
+        let runs = AtomicUsize::new(0);
+        let released = tokio::time::timeout(Duration::from_secs(5), async {
+            // 409 while the release is still on its way; then the key is free and runs.
+            while failing(&store, &runs, 404).await == Some(409) {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+        assert!(released.is_ok(), "the key stayed in flight");
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+    }
 
     fn identity(
         op: &'static str,
