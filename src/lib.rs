@@ -1,7 +1,8 @@
 //! cloudgw: one REST API for many clouds.
 //!
-//! A request enters the axum router in [`api`], is checked against the provider's
-//! [`driver::Capabilities`] and handed to that provider's [`driver::Driver`] through the
+//! A request enters the axum router in [`api`], which parses it and calls one verb of the
+//! [`service`]; the service checks it against the provider's [`driver::Capabilities`] and the
+//! gateway's rules and hands it to that provider's [`driver::Driver`] from the
 //! [`registry::Registry`]. Changes are followed to their end as operations ([`ops`]) recorded in
 //! a [`store`]. The [`sim`] module holds the wire-level simulators the default configuration and
 //! the tests run against.
@@ -17,5 +18,6 @@ pub mod model;
 pub mod occi;
 pub mod ops;
 pub mod registry;
+pub mod service;
 pub mod sim;
 pub mod store;

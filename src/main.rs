@@ -10,11 +10,12 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
-use cloudgw::api::{self, AppState};
+use cloudgw::api;
 use cloudgw::config::load_providers;
 use cloudgw::events::Events;
 use cloudgw::ops::{FollowSettings, Operations};
 use cloudgw::registry::Registry;
+use cloudgw::service::{CursorKey, Service, ServiceSettings};
 use cloudgw::sim;
 use cloudgw::store::MemoryStore;
 
@@ -83,6 +84,15 @@ struct ServeArgs {
     /// Last-Event-ID.
     #[arg(long, env = "CLOUDGW_EVENT_STREAM_MAX_SECS", default_value_t = 300)]
     event_stream_max_secs: u64,
+    /// Seconds an aggregated list (/v1/servers, /v1/images, /v1/volumes) waits for each
+    /// provider; a provider that misses it is listed under `errors` as provider_timeout.
+    #[arg(long, env = "CLOUDGW_AGGREGATE_TIMEOUT", default_value_t = 10.0)]
+    aggregate_timeout: f64,
+    /// Secret list cursors are signed with (at least 16 characters). Give every replica behind
+    /// one load balancer the same key, or a cursor from one is refused by the others; without
+    /// it each process draws a random key and cursors do not survive a restart.
+    #[arg(long, env = "CLOUDGW_CURSOR_KEY", hide_env_values = true)]
+    cursor_key: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -196,6 +206,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             args.listen
         ));
     }
+    let service_settings = service_settings(&args)?;
     let configs = load_providers(&args.providers).map_err(|e| e.to_string())?;
     if configs.is_empty() {
         tracing::warn!(dir = %args.providers.display(), "no provider files (*.toml) found: every provider route will answer 404");
@@ -209,12 +220,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         timeout: Duration::from_secs(args.operation_timeout),
         ..FollowSettings::default()
     };
-    let state = AppState {
-        registry: Arc::new(registry),
-        ops: Operations::new(Arc::new(MemoryStore::new()), settings).with_events(
-            Events::new().with_max_stream(Duration::from_secs(args.event_stream_max_secs)),
-        ),
-    };
+    let ops = Operations::new(Arc::new(MemoryStore::new()), settings).with_events(
+        Events::new().with_max_stream(Duration::from_secs(args.event_stream_max_secs)),
+    );
+    let service = Service::new(Arc::new(registry), ops, service_settings);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -222,10 +231,31 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     tracing::info!(
         "serving on http://{addr} (docs: http://{addr}/docs); no API tokens are configured, so only loopback is served"
     );
-    axum::serve(listener, api::router(state))
+    axum::serve(listener, api::router_for(service))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+/// The service's settings from the command line.
+fn service_settings(args: &ServeArgs) -> Result<ServiceSettings, String> {
+    let aggregate_timeout = Duration::try_from_secs_f64(args.aggregate_timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .ok_or("--aggregate-timeout must be a number of seconds > 0")?;
+    let cursor_key = match &args.cursor_key {
+        Some(secret) => CursorKey::from_secret(secret).map_err(|e| format!("--cursor-key: {e}"))?,
+        None => {
+            tracing::info!(
+                "no --cursor-key: list cursors are valid for this process only (give replicas one shared key)"
+            );
+            CursorKey::random()
+        }
+    };
+    Ok(ServiceSettings {
+        aggregate_timeout,
+        cursor_key,
+    })
 }
 
 fn print_openapi(output: Option<PathBuf>, version: SpecVersion) -> Result<(), String> {

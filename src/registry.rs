@@ -13,7 +13,7 @@ use backon::{ExponentialBuilder, Retryable};
 use crate::config::ProviderConfig;
 use crate::driver::{Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind};
 use crate::drivers::BuildError;
-use crate::model::{Provider, ProviderHealth, Server};
+use crate::model::{Provider, ProviderHealth};
 use crate::sim::RunningSimulator;
 
 /// One configured provider.
@@ -171,20 +171,6 @@ impl ProviderEntry {
         })
         .await
     }
-
-    /// Fills what the gateway derives for every driver: the actions valid in the server's
-    /// state that this provider supports.
-    pub fn finish_server(&self, mut server: Server) -> Server {
-        let caps = &self.capabilities;
-        server.actions = server
-            .state
-            .valid_actions()
-            .into_iter()
-            .filter(|a| crate::ops::action_op(*a).allowed_by(caps))
-            .collect();
-        server.provider.clone_from(&self.id);
-        server
-    }
 }
 
 async fn once<T, F, Fut>(mut call: F) -> DriverResult<T>
@@ -325,7 +311,7 @@ mod tests {
     use super::*;
     use crate::driver::{ImageFilter, ListRequest, Page, ServerFilter};
     use crate::model::{
-        CreateServerRequest, CreateVolumeRequest, Image, Region, ServerState, Size, Volume,
+        CreateServerRequest, CreateVolumeRequest, Image, Region, Server, ServerState, Size, Volume,
     };
 
     /// Fails every call with `kind` until `failures` calls have been made, then answers.

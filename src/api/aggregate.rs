@@ -1,28 +1,17 @@
-//! `/v1/servers`, `/v1/images`, `/v1/volumes`: the same lists across every provider at once,
-//! queried concurrently; a failing provider is listed under `errors` and never hides the rest.
+//! `/v1/servers`, `/v1/images`, `/v1/volumes`: the same lists across every provider at once
+//! (the service queries them concurrently, each within the aggregate timeout); a failing or late
+//! provider is listed under `errors` and never hides the rest.
 
 use axum::Json;
 use axum::extract::State;
 
-use super::AppState;
 use super::catalog::{ListImagesParams, PageParams};
 use super::extract::Query;
-use super::pagination::aggregate;
 use super::problem::ApiError;
-use super::servers::{ListServersParams, page_of_servers};
-use crate::driver::{DriverOp, ImageFilter};
+use super::render::caller;
+use super::servers::ListServersParams;
 use crate::model::{ImageAggregateList, ServerAggregateList, VolumeAggregateList};
-use crate::registry::ProviderEntry;
-use std::sync::Arc;
-
-fn able(state: &AppState, op: DriverOp) -> Vec<Arc<ProviderEntry>> {
-    state
-        .registry
-        .all()
-        .filter(|p| op.allowed_by(&p.capabilities()))
-        .cloned()
-        .collect()
-}
+use crate::service::Service;
 
 /// List servers across all providers.
 #[utoipa::path(
@@ -31,27 +20,12 @@ fn able(state: &AppState, op: DriverOp) -> Vec<Arc<ProviderEntry>> {
     responses((status = 200, description = "A page of servers from every provider; failing providers under `errors`", body = ServerAggregateList))
 )]
 pub async fn list_all_servers(
-    State(state): State<AppState>,
+    State(service): State<Service>,
     Query(params): Query<ListServersParams>,
 ) -> Result<Json<ServerAggregateList>, ApiError> {
-    let filter = params.filter();
-    let providers = able(&state, DriverOp::ListServers);
-    let page = aggregate(
-        "servers",
-        providers,
-        params.limit,
-        params.cursor.as_deref(),
-        |entry, req| {
-            let filter = filter.clone();
-            async move { page_of_servers(&entry, req, filter).await }
-        },
-    )
-    .await?;
-    Ok(Json(ServerAggregateList {
-        items: page.items,
-        next_cursor: page.next_cursor,
-        errors: page.errors,
-    }))
+    let (query, page) = params.split();
+    let list = service.list_all_servers(&caller(), &query, &page).await?;
+    Ok(Json(list))
 }
 
 /// List images across all providers.
@@ -61,36 +35,12 @@ pub async fn list_all_servers(
     responses((status = 200, description = "A page of images from every provider; failing providers under `errors`", body = ImageAggregateList))
 )]
 pub async fn list_all_images(
-    State(state): State<AppState>,
+    State(service): State<Service>,
     Query(params): Query<ListImagesParams>,
 ) -> Result<Json<ImageAggregateList>, ApiError> {
-    let filter = ImageFilter {
-        owner: params.owner,
-        name: params.name,
-    };
-    let providers = able(&state, DriverOp::ListImages);
-    let page = aggregate(
-        "images",
-        providers,
-        params.limit,
-        params.cursor.as_deref(),
-        |entry, req| {
-            let filter = filter.clone();
-            async move {
-                entry
-                    .call(DriverOp::ListImages, || {
-                        entry.driver().list_images(&req, &filter)
-                    })
-                    .await
-            }
-        },
-    )
-    .await?;
-    Ok(Json(ImageAggregateList {
-        items: page.items,
-        next_cursor: page.next_cursor,
-        errors: page.errors,
-    }))
+    let (query, page) = params.split();
+    let list = service.list_all_images(&caller(), &query, &page).await?;
+    Ok(Json(list))
 }
 
 /// List volumes across all providers that have volumes.
@@ -100,25 +50,9 @@ pub async fn list_all_images(
     responses((status = 200, description = "A page of volumes from every provider with volumes; failing providers under `errors`", body = VolumeAggregateList))
 )]
 pub async fn list_all_volumes(
-    State(state): State<AppState>,
+    State(service): State<Service>,
     Query(params): Query<PageParams>,
 ) -> Result<Json<VolumeAggregateList>, ApiError> {
-    let providers = able(&state, DriverOp::ListVolumes);
-    let page = aggregate(
-        "volumes",
-        providers,
-        params.limit,
-        params.cursor.as_deref(),
-        |entry, req| async move {
-            entry
-                .call(DriverOp::ListVolumes, || entry.driver().list_volumes(&req))
-                .await
-        },
-    )
-    .await?;
-    Ok(Json(VolumeAggregateList {
-        items: page.items,
-        next_cursor: page.next_cursor,
-        errors: page.errors,
-    }))
+    let list = service.list_all_volumes(&caller(), &params.into()).await?;
+    Ok(Json(list))
 }

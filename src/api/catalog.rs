@@ -5,13 +5,11 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::AppState;
 use super::extract::{Path, Query};
-use super::pagination::{provider_next_cursor, provider_request};
 use super::problem::ApiError;
-use super::respond::{provider, require_option};
-use crate::driver::{DriverOp, ImageFilter};
+use super::render::caller;
 use crate::model::{Image, ImageList, RegionList, SizeList};
+use crate::service::{ImageQuery, PageQuery, Service};
 
 /// Query of `GET …/images`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -28,6 +26,21 @@ pub struct ListImagesParams {
     pub cursor: Option<String>,
 }
 
+impl ListImagesParams {
+    /// The service's filter and page.
+    pub(super) fn split(self) -> (ImageQuery, PageQuery) {
+        let query = ImageQuery {
+            owner: self.owner,
+            name: self.name,
+        };
+        let page = PageQuery {
+            limit: self.limit,
+            cursor: self.cursor,
+        };
+        (query, page)
+    }
+}
+
 /// Query of the lists that only page.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -37,6 +50,15 @@ pub struct PageParams {
     pub limit: Option<usize>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+impl From<PageParams> for PageQuery {
+    fn from(p: PageParams) -> Self {
+        PageQuery {
+            limit: p.limit,
+            cursor: p.cursor,
+        }
+    }
 }
 
 /// Path of one image.
@@ -56,28 +78,15 @@ pub struct ImagePath {
     responses((status = 200, description = "A page of images", body = ImageList))
 )]
 pub async fn list_images(
-    State(state): State<AppState>,
-    Path(provider_id): Path<String>,
+    State(service): State<Service>,
+    Path(provider): Path<String>,
     Query(params): Query<ListImagesParams>,
 ) -> Result<Json<ImageList>, ApiError> {
-    let entry = provider(&state, &provider_id)?;
-    let req = provider_request("images", entry.id(), params.limit, params.cursor.as_deref())?;
-    if params.owner.is_some() {
-        require_option(&entry, entry.capabilities().list_images_by_owner, "owner")?;
-    }
-    let filter = ImageFilter {
-        owner: params.owner,
-        name: params.name,
-    };
-    let page = entry
-        .call(DriverOp::ListImages, || {
-            entry.driver().list_images(&req, &filter)
-        })
+    let (query, page) = params.split();
+    let list = service
+        .list_images(&caller(), &provider, &query, &page)
         .await?;
-    Ok(Json(ImageList {
-        items: page.items,
-        next_cursor: provider_next_cursor("images", entry.id(), page.next_cursor),
-    }))
+    Ok(Json(list))
 }
 
 /// Read one image.
@@ -87,15 +96,13 @@ pub async fn list_images(
     responses((status = 200, description = "The image", body = Image))
 )]
 pub async fn get_image(
-    State(state): State<AppState>,
+    State(service): State<Service>,
     Path(path): Path<ImagePath>,
 ) -> Result<Json<Image>, ApiError> {
-    let entry = provider(&state, &path.provider)?;
-    Ok(Json(
-        entry
-            .call(DriverOp::GetImage, || entry.driver().get_image(&path.id))
-            .await?,
-    ))
+    let image = service
+        .get_image(&caller(), &path.provider, &path.id)
+        .await?;
+    Ok(Json(image))
 }
 
 /// List a provider's sizes (hardware profiles).
@@ -105,19 +112,14 @@ pub async fn get_image(
     responses((status = 200, description = "A page of sizes", body = SizeList))
 )]
 pub async fn list_sizes(
-    State(state): State<AppState>,
-    Path(provider_id): Path<String>,
+    State(service): State<Service>,
+    Path(provider): Path<String>,
     Query(params): Query<PageParams>,
 ) -> Result<Json<SizeList>, ApiError> {
-    let entry = provider(&state, &provider_id)?;
-    let req = provider_request("sizes", entry.id(), params.limit, params.cursor.as_deref())?;
-    let page = entry
-        .call(DriverOp::ListSizes, || entry.driver().list_sizes(&req))
+    let list = service
+        .list_sizes(&caller(), &provider, &params.into())
         .await?;
-    Ok(Json(SizeList {
-        items: page.items,
-        next_cursor: provider_next_cursor("sizes", entry.id(), page.next_cursor),
-    }))
+    Ok(Json(list))
 }
 
 /// List a provider's regions with their zones.
@@ -127,22 +129,12 @@ pub async fn list_sizes(
     responses((status = 200, description = "A page of regions", body = RegionList))
 )]
 pub async fn list_regions(
-    State(state): State<AppState>,
-    Path(provider_id): Path<String>,
+    State(service): State<Service>,
+    Path(provider): Path<String>,
     Query(params): Query<PageParams>,
 ) -> Result<Json<RegionList>, ApiError> {
-    let entry = provider(&state, &provider_id)?;
-    let req = provider_request(
-        "regions",
-        entry.id(),
-        params.limit,
-        params.cursor.as_deref(),
-    )?;
-    let page = entry
-        .call(DriverOp::ListRegions, || entry.driver().list_regions(&req))
+    let list = service
+        .list_regions(&caller(), &provider, &params.into())
         .await?;
-    Ok(Json(RegionList {
-        items: page.items,
-        next_cursor: provider_next_cursor("regions", entry.id(), page.next_cursor),
-    }))
+    Ok(Json(list))
 }

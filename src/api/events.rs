@@ -12,12 +12,12 @@ use serde::Deserialize;
 use tokio::sync::broadcast;
 use utoipa::IntoParams;
 
-use super::AppState;
 use super::extract::Query;
 use super::problem::ApiError;
-use super::respond::provider;
+use super::render::caller;
 use crate::events::{Events, Sequenced};
 use crate::model::{CloudEvent, EventType, Problem, ServerSentEvent};
+use crate::service::Service;
 
 /// The longest stream a client may ask for; the operator's limit may be shorter.
 const MAX_TIMEOUT_SECS: u64 = 3600;
@@ -57,16 +57,18 @@ pub struct EventParams {
         description = "Server-sent events until `timeout`; each event's `data` is one `CloudEvent` as JSON"))
 )]
 pub async fn stream_events(
-    State(state): State<AppState>,
+    State(service): State<Service>,
     headers: HeaderMap,
     Query(params): Query<EventParams>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let source = match &params.provider {
-        Some(p) => Some(CloudEvent::source_of(provider(&state, p)?.id())),
+        Some(p) => Some(CloudEvent::source_of(
+            &service.get_provider(&caller(), p)?.id,
+        )),
         None => None,
     };
     let last_event_id = last_event_id(&headers)?;
-    let events = state.ops.events();
+    let events = service.ops().events();
     let lasting = stream_length(events, params.timeout)?;
     let filter = Filter {
         source,

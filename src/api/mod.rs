@@ -1,19 +1,22 @@
 //! The REST API v1: routes, the OpenAPI document, and the layers every request passes.
+//!
+//! A front end over [`crate::service`]: each handler parses its request into the typed arguments
+//! of one service verb, calls it, and renders the outcome (status, `Location`, links, `ETag`).
+//! No rule lives here; URLs are built here and nowhere below.
 
 mod aggregate;
 mod catalog;
+mod etag;
 mod events;
 mod extract;
 mod health;
-mod idempotency;
 mod openapi;
 mod openapi30;
 mod operations;
-mod pagination;
 mod prefer;
 mod problem;
 mod providers;
-mod respond;
+mod render;
 mod servers;
 mod volumes;
 
@@ -23,7 +26,7 @@ pub use problem::{ApiError, PROBLEM_JSON};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{FromRef, MatchedPath, Request};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -36,8 +39,9 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::model::{Problem, ProblemCode};
 use crate::ops::Operations;
 use crate::registry::Registry;
+use crate::service::{Service, ServiceSettings};
 
-/// What every handler reaches.
+/// What the gateway is built from: its providers and its operations.
 #[derive(Clone, Debug)]
 pub struct AppState {
     /// The configured providers.
@@ -46,16 +50,35 @@ pub struct AppState {
     pub ops: Operations,
 }
 
-/// The whole HTTP application: API routes, `/openapi.json`, `/docs`, and the layers.
+/// Handlers that need only the providers and operations (health, events) read them from the
+/// service the router holds.
+impl FromRef<Service> for AppState {
+    fn from_ref(service: &Service) -> AppState {
+        AppState {
+            registry: service.registry().clone(),
+            ops: service.ops().clone(),
+        }
+    }
+}
+
+/// The whole HTTP application with the service's default settings (10 s aggregate timeout, a
+/// random cursor key of this process).
 pub fn router(state: AppState) -> Router {
+    router_for(Service::new(
+        state.registry,
+        state.ops,
+        ServiceSettings::default(),
+    ))
+}
+
+/// The whole HTTP application over `service`: API routes, `/openapi.json`, `/docs`, and the
+/// layers.
+pub fn router_for(service: Service) -> Router {
     let (api_routes, doc) = openapi::routes().split_for_parts();
     let doc = openapi::finish(doc);
     api_routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            idempotency::layer,
-        ))
+        .layer(middleware::from_fn(etag::layer))
         .layer(middleware::from_fn(problems_only))
         .layer(middleware::from_fn(record_metrics))
         .layer(CatchPanicLayer::custom(|_| {
@@ -72,7 +95,7 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .with_state(state)
+        .with_state(service)
 }
 
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -81,7 +104,8 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// Percent-encodes one path segment (ids may hold spaces, slashes, …).
+/// Percent-encodes one path segment (ids may hold spaces, slashes, …) of a URL the REST front
+/// end builds.
 pub fn path_segment(raw: &str) -> String {
     utf8_percent_encode(raw, SEGMENT).to_string()
 }

@@ -7,9 +7,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{
-    AppState, aggregate, catalog, events, health, operations, providers, servers, volumes,
-};
+use super::{aggregate, catalog, events, health, operations, providers, servers, volumes};
+use crate::service::Service;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -38,7 +37,7 @@ use super::{
 struct ApiDoc;
 
 /// The API routes with their documentation.
-pub(super) fn routes() -> OpenApiRouter<AppState> {
+pub(super) fn routes() -> OpenApiRouter<Service> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(providers::list_providers))
         .routes(routes!(providers::get_provider))
@@ -79,9 +78,12 @@ pub fn openapi_3_0() -> serde_json::Value {
     super::openapi30::downgrade(doc)
 }
 
-/// Adds the problem answers to every operation.
+/// Adds the problem answers to every operation, and `304` to the JSON reads.
 pub(super) fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     for item in doc.paths.paths.values_mut() {
+        if let Some(get) = &mut item.get {
+            add_not_modified(get);
+        }
         for op in [&mut item.get, &mut item.post, &mut item.delete]
             .into_iter()
             .flatten()
@@ -90,6 +92,24 @@ pub(super) fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Open
         }
     }
     doc
+}
+
+/// Every JSON read answers with an `ETag`; `If-None-Match` naming it answers 304 (see
+/// [`super::etag`]). Streams and plain-text reads have no tag.
+fn add_not_modified(op: &mut Operation) {
+    let id = op.operation_id.as_deref().unwrap_or_default();
+    if matches!(id, "stream_events" | "get_metrics") {
+        return;
+    }
+    let response = ResponseBuilder::new()
+        .description(
+            "Not modified: `If-None-Match` names the `ETag` of the current representation (every \
+             200 answer carries its strong `ETag`); no body",
+        )
+        .build();
+    op.responses
+        .responses
+        .insert("304".to_owned(), RefOr::T(response));
 }
 
 fn add_problems(op: &mut Operation) {

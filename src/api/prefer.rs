@@ -4,11 +4,9 @@ use std::time::Duration;
 
 use axum::http::HeaderMap;
 
-/// The longest a request may ask to wait.
-pub const MAX_WAIT: Duration = Duration::from_secs(120);
-
-/// How long the client prefers to wait for the operation to finish, capped at [`MAX_WAIT`].
-/// Other preferences are ignored, as RFC 7240 allows; an unreadable `wait` is ignored too.
+/// How long the client prefers to wait for the operation to finish (the service caps it at
+/// [`crate::service::MAX_WAIT`]). Other preferences are ignored, as RFC 7240 allows; an
+/// unreadable `wait` is ignored too.
 pub fn wait(headers: &HeaderMap) -> Option<Duration> {
     headers
         .get_all("prefer")
@@ -22,7 +20,7 @@ pub fn wait(headers: &HeaderMap) -> Option<Duration> {
                 .then(|| value.trim().trim_matches('"').parse::<u64>().ok())?
         })
         .next()
-        .map(|secs| Duration::from_secs(secs).min(MAX_WAIT))
+        .map(Duration::from_secs)
 }
 
 #[cfg(test)]
@@ -56,9 +54,12 @@ mod tests {
     }
 
     #[test]
-    fn missing_or_bad_wait_is_none_and_large_is_capped() {
+    fn missing_or_bad_wait_is_none() {
         assert_eq!(wait(&headers(&[])), None);
         assert_eq!(wait(&headers(&["wait=soon"])), None);
-        assert_eq!(wait(&headers(&["wait=99999"])), Some(MAX_WAIT));
+        assert_eq!(
+            wait(&headers(&["wait=99999"])),
+            Some(Duration::from_secs(99999))
+        );
     }
 }

@@ -5,9 +5,8 @@ use std::time::Duration;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::driver::DriverError;
 use crate::model::Problem;
-use crate::store::StoreError;
+use crate::service::ServiceError;
 
 /// The media type of problem answers.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -56,16 +55,6 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
 }
 
-impl ApiError {
-    /// 404 for an unknown provider id.
-    pub fn unknown_provider(id: &str) -> ApiError {
-        Problem::not_found(format!(
-            "no provider with id {id:?} is configured (see GET /v1/providers)"
-        ))
-        .into()
-    }
-}
-
 impl From<Problem> for ApiError {
     fn from(problem: Problem) -> Self {
         ApiError {
@@ -75,29 +64,12 @@ impl From<Problem> for ApiError {
     }
 }
 
-impl From<DriverError> for ApiError {
-    fn from(e: DriverError) -> Self {
-        if e.is_temporary() || e.kind() == crate::driver::ErrorKind::BadResponse {
-            tracing::warn!(error = %e, provider = e.provider(), "provider call failed");
-        } else {
-            tracing::debug!(error = %e, provider = e.provider(), "provider call failed");
-        }
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
         ApiError {
-            problem: e.to_problem(),
-            retry_after: e.retry_after(),
+            problem: e.problem,
+            retry_after: e.retry_after,
         }
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        tracing::error!(error = %e, "store failed");
-        Problem::new(
-            crate::model::ProblemCode::Internal,
-            500,
-            "the gateway's store failed",
-        )
-        .into()
     }
 }
 

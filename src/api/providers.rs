@@ -3,20 +3,20 @@
 use axum::Json;
 use axum::extract::State;
 
-use super::AppState;
 use super::extract::Path;
 use super::problem::ApiError;
-use super::respond::provider;
+use super::render::caller;
 use crate::model::{Provider, ProviderList};
+use crate::service::Service;
 
 /// List the configured providers with their capabilities and health.
 #[utoipa::path(
     get, path = "/v1/providers", operation_id = "list_providers", tag = "providers",
     responses((status = 200, description = "All configured providers", body = ProviderList))
 )]
-pub async fn list_providers(State(state): State<AppState>) -> Json<ProviderList> {
+pub async fn list_providers(State(service): State<Service>) -> Json<ProviderList> {
     Json(ProviderList {
-        items: state.registry.all().map(|p| p.info()).collect(),
+        items: service.list_providers(&caller()),
         next_cursor: None,
     })
 }
@@ -28,8 +28,8 @@ pub async fn list_providers(State(state): State<AppState>) -> Json<ProviderList>
     responses((status = 200, description = "The provider", body = Provider))
 )]
 pub async fn get_provider(
-    State(state): State<AppState>,
+    State(service): State<Service>,
     Path(id): Path<String>,
 ) -> Result<Json<Provider>, ApiError> {
-    Ok(Json(provider(&state, &id)?.info()))
+    Ok(Json(service.get_provider(&caller(), &id)?))
 }

@@ -1,27 +1,18 @@
 //! `/v1/providers/{provider}/volumes…`: block storage volumes and their attachments.
 
-use std::sync::Arc;
-
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::AppState;
 use super::catalog::PageParams;
 use super::extract::{JsonBody, Path, Query};
-use super::pagination::{provider_next_cursor, provider_request};
+use super::operations::VolumeOperationResponse;
 use super::problem::ApiError;
-use super::respond::{outcome_response, provider, require, require_option, settle};
-use crate::driver::DriverOp;
-use crate::model::{
-    AttachVolumeRequest, CreateVolumeRequest, Operation, OperationKind, Problem, Volume,
-    VolumeList, VolumeOperationResponse, VolumeState,
-};
-use crate::ops::Goal;
-use crate::registry::ProviderEntry;
+use super::render::{ChangeHeaders, caller, change_response};
+use crate::model::{AttachVolumeRequest, CreateVolumeRequest, Volume, VolumeList};
+use crate::service::{Change, Service};
 
 /// Path of one volume.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -33,6 +24,13 @@ pub struct VolumePath {
     pub id: String,
 }
 
+fn render(change: Change<Volume>) -> Response {
+    change_response(change, |operation, volume| VolumeOperationResponse {
+        operation,
+        volume,
+    })
+}
+
 /// List a provider's volumes.
 #[utoipa::path(
     get, path = "/v1/providers/{provider}/volumes", operation_id = "list_volumes", tag = "volumes",
@@ -40,25 +38,14 @@ pub struct VolumePath {
     responses((status = 200, description = "A page of volumes", body = VolumeList))
 )]
 pub async fn list_volumes(
-    State(state): State<AppState>,
-    Path(provider_id): Path<String>,
+    State(service): State<Service>,
+    Path(provider): Path<String>,
     Query(params): Query<PageParams>,
 ) -> Result<Json<VolumeList>, ApiError> {
-    let entry = provider(&state, &provider_id)?;
-    require(&entry, DriverOp::ListVolumes)?;
-    let req = provider_request(
-        "volumes",
-        entry.id(),
-        params.limit,
-        params.cursor.as_deref(),
-    )?;
-    let page = entry
-        .call(DriverOp::ListVolumes, || entry.driver().list_volumes(&req))
+    let list = service
+        .list_volumes(&caller(), &provider, &params.into())
         .await?;
-    Ok(Json(VolumeList {
-        items: page.items,
-        next_cursor: provider_next_cursor("volumes", entry.id(), page.next_cursor),
-    }))
+    Ok(Json(list))
 }
 
 /// Read one volume.
@@ -68,15 +55,13 @@ pub async fn list_volumes(
     responses((status = 200, description = "The volume", body = Volume))
 )]
 pub async fn get_volume(
-    State(state): State<AppState>,
+    State(service): State<Service>,
     Path(path): Path<VolumePath>,
 ) -> Result<Json<Volume>, ApiError> {
-    let entry = provider(&state, &path.provider)?;
-    Ok(Json(
-        entry
-            .call(DriverOp::GetVolume, || entry.driver().get_volume(&path.id))
-            .await?,
-    ))
+    let volume = service
+        .get_volume(&caller(), &path.provider, &path.id)
+        .await?;
+    Ok(Json(volume))
 }
 
 /// Create a volume.
@@ -96,38 +81,15 @@ pub async fn get_volume(
     )
 )]
 pub async fn create_volume(
-    State(state): State<AppState>,
-    Path(provider_id): Path<String>,
-    headers: HeaderMap,
+    State(service): State<Service>,
+    Path(provider): Path<String>,
+    ChangeHeaders(options): ChangeHeaders,
     JsonBody(body): JsonBody<CreateVolumeRequest>,
 ) -> Result<Response, ApiError> {
-    let entry = provider(&state, &provider_id)?;
-    require(&entry, DriverOp::CreateVolume)?;
-    if body.name.trim().is_empty() || body.size_gib == 0 {
-        return Err(Problem::unprocessable(
-            "`name` must not be empty and `size_gib` must be at least 1",
-        )
-        .into());
-    }
-    if body.tags.as_ref().is_some_and(|t| !t.is_empty()) {
-        require_option(&entry, entry.capabilities().create_server_with_tags, "tags")?;
-    }
-    let token = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-    let volume = entry
-        .call(DriverOp::CreateVolume, || {
-            entry.driver().create_volume(&body, token)
-        })
+    let change = service
+        .create_volume(&caller(), &provider, &body, &options)
         .await?;
-    let op = state
-        .ops
-        .begin(
-            entry.clone(),
-            OperationKind::CreateVolume,
-            &volume.id,
-            Goal::Volume(VolumeState::Available),
-        )
-        .await?;
-    answer(&state, &headers, &entry, op, volume, false).await
+    Ok(render(change))
 }
 
 /// Delete a volume.
@@ -141,27 +103,14 @@ pub async fn create_volume(
     )
 )]
 pub async fn delete_volume(
-    State(state): State<AppState>,
+    State(service): State<Service>,
     Path(path): Path<VolumePath>,
-    headers: HeaderMap,
+    ChangeHeaders(options): ChangeHeaders,
 ) -> Result<Response, ApiError> {
-    let entry = provider(&state, &path.provider)?;
-    require(&entry, DriverOp::DeleteVolume)?;
-    let volume = entry
-        .call(DriverOp::DeleteVolume, || {
-            entry.driver().delete_volume(&path.id)
-        })
+    let change = service
+        .delete_volume(&caller(), &path.provider, &path.id, &options)
         .await?;
-    let op = state
-        .ops
-        .begin(
-            entry.clone(),
-            OperationKind::DeleteVolume,
-            &path.id,
-            Goal::VolumeGone,
-        )
-        .await?;
-    answer(&state, &headers, &entry, op, volume, true).await
+    Ok(render(change))
 }
 
 /// Attach a volume to a server.
@@ -177,32 +126,15 @@ pub async fn delete_volume(
     )
 )]
 pub async fn attach_volume(
-    State(state): State<AppState>,
+    State(service): State<Service>,
     Path(path): Path<VolumePath>,
-    headers: HeaderMap,
+    ChangeHeaders(options): ChangeHeaders,
     JsonBody(body): JsonBody<AttachVolumeRequest>,
 ) -> Result<Response, ApiError> {
-    let entry = provider(&state, &path.provider)?;
-    require(&entry, DriverOp::AttachVolume)?;
-    if body.server_id.trim().is_empty() {
-        return Err(Problem::unprocessable("`server_id` must not be empty").into());
-    }
-    let call = || {
-        entry
-            .driver()
-            .attach_volume(&path.id, &body.server_id, body.device.as_deref())
-    };
-    let volume = entry.call(DriverOp::AttachVolume, call).await?;
-    let op = state
-        .ops
-        .begin(
-            entry.clone(),
-            OperationKind::AttachVolume,
-            &path.id,
-            Goal::Volume(VolumeState::InUse),
-        )
+    let change = service
+        .attach_volume(&caller(), &path.provider, &path.id, &body, &options)
         .await?;
-    answer(&state, &headers, &entry, op, volume, false).await
+    Ok(render(change))
 }
 
 /// Detach a volume from its server.
@@ -216,53 +148,12 @@ pub async fn attach_volume(
     )
 )]
 pub async fn detach_volume(
-    State(state): State<AppState>,
+    State(service): State<Service>,
     Path(path): Path<VolumePath>,
-    headers: HeaderMap,
+    ChangeHeaders(options): ChangeHeaders,
 ) -> Result<Response, ApiError> {
-    let entry = provider(&state, &path.provider)?;
-    require(&entry, DriverOp::DetachVolume)?;
-    let volume = entry
-        .call(DriverOp::DetachVolume, || {
-            entry.driver().detach_volume(&path.id)
-        })
+    let change = service
+        .detach_volume(&caller(), &path.provider, &path.id, &options)
         .await?;
-    let op = state
-        .ops
-        .begin(
-            entry.clone(),
-            OperationKind::DetachVolume,
-            &path.id,
-            Goal::Volume(VolumeState::Available),
-        )
-        .await?;
-    answer(&state, &headers, &entry, op, volume, false).await
-}
-
-async fn answer(
-    state: &AppState,
-    headers: &HeaderMap,
-    entry: &Arc<ProviderEntry>,
-    op: Operation,
-    volume: Volume,
-    deleted: bool,
-) -> Result<Response, ApiError> {
-    let id = volume.id.clone();
-    let outcome = settle(state, headers, op, volume, |last| async move {
-        if deleted {
-            Ok(Volume {
-                state: VolumeState::Deleted,
-                attachments: Vec::new(),
-                ..last
-            })
-        } else {
-            Ok(entry
-                .call(DriverOp::GetVolume, || entry.driver().get_volume(&id))
-                .await?)
-        }
-    })
-    .await?;
-    Ok(outcome_response(outcome, |operation, volume| {
-        VolumeOperationResponse { operation, volume }
-    }))
+    Ok(render(change))
 }

@@ -1,6 +1,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::model::{ServerAction, ServerState};
+
 /// What a provider's backend really supports. Checked once, before any driver call: an
 /// operation whose capability is false answers 501 `unsupported`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -45,12 +47,26 @@ pub struct Capabilities {
     pub get_volume: bool,
     /// Create volumes.
     pub create_volume: bool,
+    /// Create volumes with tags (`tags`).
+    pub create_volume_with_tags: bool,
     /// Delete volumes.
     pub delete_volume: bool,
     /// Attach volumes to servers.
     pub attach_volume: bool,
     /// Detach volumes.
     pub detach_volume: bool,
+}
+
+impl Capabilities {
+    /// The actions valid in `state` (the power-action table of [`ServerState::admits`]) that
+    /// this provider supports: what a server resource lists under `actions`.
+    pub fn server_actions(&self, state: ServerState) -> Vec<ServerAction> {
+        state
+            .valid_actions()
+            .into_iter()
+            .filter(|a| DriverOp::for_action(*a).allowed_by(self))
+            .collect()
+    }
 }
 
 /// A driver operation: what capabilities are checked against, and the label errors and logs
@@ -94,6 +110,16 @@ pub enum DriverOp {
 }
 
 impl DriverOp {
+    /// The driver operation that carries out a server action.
+    pub fn for_action(action: ServerAction) -> DriverOp {
+        match action {
+            ServerAction::Start => DriverOp::StartServer,
+            ServerAction::Stop => DriverOp::StopServer,
+            ServerAction::Reboot => DriverOp::RebootServer,
+            ServerAction::Delete => DriverOp::DeleteServer,
+        }
+    }
+
     /// The operation's name (snake_case), as used in logs and problem details.
     pub fn name(self) -> &'static str {
         match self {

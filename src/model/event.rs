@@ -74,9 +74,16 @@ impl CloudEvent {
         }
     }
 
-    /// The `source` of the events about `provider`.
+    /// The `source` of the events about `provider`: the URI-reference design.md §2 gives every
+    /// event (part of the CloudEvents format of the gateway, not a link a front end serves).
     pub fn source_of(provider: &str) -> String {
-        format!("/v1/providers/{}", crate::api::path_segment(provider))
+        format!("/v1/providers/{}", event_segment(provider))
+    }
+
+    /// The `subject` of the events about one resource: `servers/{id}`, `volumes/{id}`, the id
+    /// percent-encoded so that it stays one segment.
+    pub fn subject_of(kind: super::ResourceKind, id: &str) -> String {
+        format!("{}/{}", kind.collection(), event_segment(id))
     }
 }
 
@@ -122,3 +129,14 @@ impl utoipa::PartialSchema for ServerSentEvent {
 }
 
 impl utoipa::ToSchema for ServerSentEvent {}
+
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes one segment of an event's `source` or `subject`.
+fn event_segment(raw: &str) -> String {
+    percent_encoding::utf8_percent_encode(raw, SEGMENT).to_string()
+}

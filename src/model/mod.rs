@@ -21,10 +21,7 @@ pub use list::{
     AggregateError, ImageAggregateList, ImageList, ProviderList, RegionList, ServerAggregateList,
     ServerList, SizeList, VolumeAggregateList, VolumeList,
 };
-pub use operation::{
-    Operation, OperationKind, OperationStatus, ResourceKind, ServerOperationResponse,
-    VolumeOperationResponse,
-};
+pub use operation::{Operation, OperationKind, OperationStatus, ResourceKind};
 pub use problem::{Problem, ProblemCode};
 pub use provider::{Provider, ProviderHealth};
 pub use region::Region;

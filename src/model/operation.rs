@@ -2,10 +2,13 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
-use super::{Problem, Server, Volume};
+use super::{Problem, ServerAction};
 
 /// A long-running change the gateway follows to its end.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+///
+/// The resource it changes is referenced by `provider`, `resource_kind` and `resource_id`; a front
+/// end renders its own link to it (REST: `resource_path`), nothing below it builds one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Operation {
     /// Operation id (a UUID); `GET /v1/operations/{id}` reads it.
     pub id: String,
@@ -19,15 +22,11 @@ pub struct Operation {
     pub resource_kind: ResourceKind,
     /// The id of the resource changed.
     pub resource_id: String,
-    /// The API path of the resource.
-    pub resource_path: String,
     /// When the operation was accepted (RFC 3339).
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     /// When the status last changed (RFC 3339).
     #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
     /// Why it failed, when `status` is `failed`.
     #[serde(default)]
@@ -56,6 +55,18 @@ pub enum OperationKind {
     AttachVolume,
     /// Detach a volume.
     DetachVolume,
+}
+
+impl OperationKind {
+    /// The operation kind of a server action.
+    pub fn for_action(action: ServerAction) -> OperationKind {
+        match action {
+            ServerAction::Start => OperationKind::StartServer,
+            ServerAction::Stop => OperationKind::StopServer,
+            ServerAction::Reboot => OperationKind::RebootServer,
+            ServerAction::Delete => OperationKind::DeleteServer,
+        }
+    }
 }
 
 /// Where an operation stands.
@@ -97,22 +108,4 @@ impl ResourceKind {
             ResourceKind::Volume => "volumes",
         }
     }
-}
-
-/// Answer to a server create, action or delete: the operation and the server as last seen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ServerOperationResponse {
-    /// The operation following the change.
-    pub operation: Operation,
-    /// The server as last seen (final when the answer is 200).
-    pub server: Server,
-}
-
-/// Answer to a volume create, attach, detach or delete: the operation and the volume as last seen.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct VolumeOperationResponse {
-    /// The operation following the change.
-    pub operation: Operation,
-    /// The volume as last seen (final when the answer is 200).
-    pub volume: Volume,
 }

@@ -105,11 +105,7 @@ pub(super) async fn follow(follower: Follower, mut op: Operation, goal: Goal) {
             && last_state != Some(seen.state)
         {
             last_state = Some(seen.state);
-            let subject = format!(
-                "{}/{}",
-                goal.resource_kind().collection(),
-                crate::api::path_segment(&op.resource_id)
-            );
+            let subject = CloudEvent::subject_of(goal.resource_kind(), &op.resource_id);
             events.publish(CloudEvent::new(
                 seen.event_type,
                 entry.id(),
@@ -147,7 +143,7 @@ pub(super) async fn follow(follower: Follower, mut op: Operation, goal: Goal) {
 }
 
 fn seen_server(entry: &ProviderEntry, server: Server) -> Seen {
-    let server = entry.finish_server(server);
+    let server = crate::service::finish_server(entry, server);
     Seen {
         state: server.state.as_str(),
         event_type: EventType::ServerStateChanged,
@@ -171,9 +167,10 @@ async fn observe(
 ) -> (Observation, Option<Seen>) {
     match goal {
         Goal::Server(target) => {
-            let seen = entry
-                .call(DriverOp::GetServer, || entry.driver().get_server(id))
-                .await;
+            let seen = crate::service::invoke(entry, DriverOp::GetServer, || {
+                entry.driver().get_server(id)
+            })
+            .await;
             match seen {
                 Ok(server) => (
                     server_progress(server.state, target, in_grace),
@@ -183,9 +180,10 @@ async fn observe(
             }
         }
         Goal::ServerGone => {
-            let seen = entry
-                .call(DriverOp::GetServer, || entry.driver().get_server(id))
-                .await;
+            let seen = crate::service::invoke(entry, DriverOp::GetServer, || {
+                entry.driver().get_server(id)
+            })
+            .await;
             match seen {
                 Ok(server) => {
                     let observation = match server.state {
@@ -199,9 +197,10 @@ async fn observe(
             }
         }
         Goal::Volume(target) => {
-            let seen = entry
-                .call(DriverOp::GetVolume, || entry.driver().get_volume(id))
-                .await;
+            let seen = crate::service::invoke(entry, DriverOp::GetVolume, || {
+                entry.driver().get_volume(id)
+            })
+            .await;
             match seen {
                 Ok(volume) => {
                     let observation = match volume.state {
@@ -218,9 +217,10 @@ async fn observe(
             }
         }
         Goal::VolumeGone => {
-            let seen = entry
-                .call(DriverOp::GetVolume, || entry.driver().get_volume(id))
-                .await;
+            let seen = crate::service::invoke(entry, DriverOp::GetVolume, || {
+                entry.driver().get_volume(id)
+            })
+            .await;
             match seen {
                 Ok(volume) => {
                     let observation = match volume.state {

@@ -11,33 +11,12 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::driver::DriverOp;
 use crate::events::Events;
 use crate::model::{
-    CloudEvent, EventType, Operation, OperationKind, OperationStatus, ResourceKind, ServerAction,
+    CloudEvent, EventType, Operation, OperationKind, OperationStatus, ResourceKind,
 };
 use crate::registry::ProviderEntry;
 use crate::store::{Store, StoreError};
-
-/// The driver operation that carries out a server action.
-pub fn action_op(action: ServerAction) -> DriverOp {
-    match action {
-        ServerAction::Start => DriverOp::StartServer,
-        ServerAction::Stop => DriverOp::StopServer,
-        ServerAction::Reboot => DriverOp::RebootServer,
-        ServerAction::Delete => DriverOp::DeleteServer,
-    }
-}
-
-/// The operation kind of a server action.
-pub fn action_kind(action: ServerAction) -> OperationKind {
-    match action {
-        ServerAction::Start => OperationKind::StartServer,
-        ServerAction::Stop => OperationKind::StopServer,
-        ServerAction::Reboot => OperationKind::RebootServer,
-        ServerAction::Delete => OperationKind::DeleteServer,
-    }
-}
 
 /// Starts, follows and reads operations.
 #[derive(Clone)]
@@ -174,7 +153,6 @@ fn new_operation(
     status: OperationStatus,
 ) -> Operation {
     let now = OffsetDateTime::now_utc();
-    let collection = resource_kind.collection();
     Operation {
         id: uuid::Uuid::new_v4().to_string(),
         kind,
@@ -182,10 +160,6 @@ fn new_operation(
         provider: provider.to_owned(),
         resource_kind,
         resource_id: resource_id.to_owned(),
-        resource_path: format!(
-            "/v1/providers/{provider}/{collection}/{}",
-            crate::api::path_segment(resource_id)
-        ),
         created_at: now,
         updated_at: now,
         problem: None,

@@ -3,7 +3,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use super::{IdempotencyBegin, Store, StoreError, StoredResponse};
+use super::{IdempotencyBegin, Store, StoreError, StoredOutcome};
 use crate::model::Operation;
 
 /// A [`Store`] in process memory: lost on restart.
@@ -16,7 +16,7 @@ pub struct MemoryStore {
 #[derive(Debug)]
 struct Record {
     fingerprint: String,
-    response: Option<StoredResponse>,
+    response: Option<StoredOutcome>,
 }
 
 impl MemoryStore {
@@ -68,13 +68,9 @@ impl Store for MemoryStore {
         })
     }
 
-    async fn finish_idempotent(
-        &self,
-        key: &str,
-        response: StoredResponse,
-    ) -> Result<(), StoreError> {
+    async fn finish_idempotent(&self, key: &str, outcome: StoredOutcome) -> Result<(), StoreError> {
         if let Some(record) = self.idempotency.lock().map_err(poisoned)?.get_mut(key) {
-            record.response = Some(response);
+            record.response = Some(outcome);
         }
         Ok(())
     }
@@ -89,12 +85,9 @@ impl Store for MemoryStore {
 mod tests {
     use super::*;
 
-    fn response() -> StoredResponse {
-        StoredResponse {
-            status: 202,
-            location: Some("/v1/operations/x".into()),
-            content_type: "application/json".into(),
-            body: b"{}".to_vec(),
+    fn response() -> StoredOutcome {
+        StoredOutcome {
+            json: b"{}".to_vec(),
         }
     }
 

@@ -1,4 +1,5 @@
-//! Where operations and idempotency records live. The gateway talks to [`Store`]; the in-memory
+//! Where operations and idempotency records live (keys scoped by caller, fingerprints over the
+//! operation and its canonical input). The gateway talks to [`Store`]; the in-memory
 //! implementation is the default for now (a durable one replaces it without touching callers).
 
 mod memory;
@@ -9,17 +10,13 @@ use async_trait::async_trait;
 
 use crate::model::Operation;
 
-/// A stored answer to a request made with an `Idempotency-Key`.
+/// The recorded outcome of a request made with an idempotency key: the service's typed outcome
+/// serialized as JSON, whatever front end the request came through (so a key used over REST
+/// replays the same way over any other front end).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredResponse {
-    /// HTTP status.
-    pub status: u16,
-    /// `Location` header, when the answer had one.
-    pub location: Option<String>,
-    /// `Content-Type` of the body.
-    pub content_type: String,
-    /// The body.
-    pub body: Vec<u8>,
+pub struct StoredOutcome {
+    /// The outcome as JSON.
+    pub json: Vec<u8>,
 }
 
 /// What the store says when a request with an idempotency key begins.
@@ -29,7 +26,7 @@ pub enum IdempotencyBegin {
     /// [`Store::release_idempotent`].
     Proceed,
     /// The key was used with the same request: answer this again.
-    Replay(StoredResponse),
+    Replay(StoredOutcome),
     /// The key was used with a different request.
     Mismatch,
     /// The first request with this key has not finished yet.
@@ -50,19 +47,16 @@ pub trait Store: Send + Sync + 'static {
     /// Reads an operation.
     async fn get_operation(&self, id: &str) -> Result<Option<Operation>, StoreError>;
 
-    /// Claims `key` for a request whose canonical form hashes to `fingerprint`.
+    /// Claims `key` (already scoped to its caller by the service) for a request whose canonical
+    /// form (operation and input) hashes to `fingerprint`.
     async fn begin_idempotent(
         &self,
         key: &str,
         fingerprint: &str,
     ) -> Result<IdempotencyBegin, StoreError>;
 
-    /// Records the answer to the request that claimed `key`.
-    async fn finish_idempotent(
-        &self,
-        key: &str,
-        response: StoredResponse,
-    ) -> Result<(), StoreError>;
+    /// Records the outcome of the request that claimed `key`.
+    async fn finish_idempotent(&self, key: &str, outcome: StoredOutcome) -> Result<(), StoreError>;
 
     /// Forgets a claim whose request ended in a retryable failure, so a repeat may try again.
     async fn release_idempotent(&self, key: &str) -> Result<(), StoreError>;

@@ -462,6 +462,7 @@ impl Driver for AwsDriver {
             list_volumes: true,
             get_volume: true,
             create_volume: true,
+            create_volume_with_tags: true,
             delete_volume: true,
             attach_volume: true,
             detach_volume: true,

@@ -365,6 +365,7 @@ pub(crate) fn capabilities_of(d: &Discovery) -> Capabilities {
         list_volumes: storage,
         get_volume: storage,
         create_volume: storage,
+        create_volume_with_tags: false,
         delete_volume: storage,
         attach_volume: links,
         detach_volume: links,
