@@ -83,6 +83,23 @@ struct ServeArgs {
     /// Last-Event-ID.
     #[arg(long, env = "CLOUDGW_EVENT_STREAM_MAX_SECS", default_value_t = 300)]
     event_stream_max_secs: u64,
+    /// Seconds one request may spend on provider calls in all (every retry, pause and queue
+    /// wait included); a provider still not done by then answers 504 provider_timeout.
+    #[arg(long, env = "CLOUDGW_REQUEST_TIMEOUT", default_value_t = 30.0)]
+    request_timeout: f64,
+    /// Log format on standard error: text (human readable) or json (one object a line, with
+    /// the request's span and its request_id on every line).
+    #[arg(long, env = "CLOUDGW_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,15 +175,30 @@ struct GoGridSimArgs {
     power_delay: f64,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
+fn init_logging(format: LogFormat) {
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
-        .init();
-    let result = match Cli::parse().command {
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(match &cli.command {
+        Command::Serve(args) => args.log_format,
+        _ => LogFormat::Text,
+    });
+    let result = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Openapi {
             output,
@@ -215,6 +247,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             Events::new().with_max_stream(Duration::from_secs(args.event_stream_max_secs)),
         ),
     };
+    let request_timeout = Duration::try_from_secs_f64(args.request_timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .ok_or("--request-timeout must be a number of seconds > 0")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -222,7 +258,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     tracing::info!(
         "serving on http://{addr} (docs: http://{addr}/docs); no API tokens are configured, so only loopback is served"
     );
-    axum::serve(listener, api::router(state))
+    axum::serve(listener, api::router_with_timeout(state, request_timeout))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())

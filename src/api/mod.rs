@@ -46,8 +46,18 @@ pub struct AppState {
     pub ops: Operations,
 }
 
-/// The whole HTTP application: API routes, `/openapi.json`, `/docs`, and the layers.
+/// The total deadline of a request when `serve --request-timeout` does not set one.
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The whole HTTP application: API routes, `/openapi.json`, `/docs`, and the layers, with the
+/// default request deadline.
 pub fn router(state: AppState) -> Router {
+    router_with_timeout(state, DEFAULT_REQUEST_TIMEOUT)
+}
+
+/// [`router`] whose requests each have `request_timeout` as their total deadline for provider
+/// calls (see [`crate::layers::deadline`]).
+pub fn router_with_timeout(state: AppState, request_timeout: std::time::Duration) -> Router {
     let (api_routes, doc) = openapi::routes().split_for_parts();
     let doc = openapi::finish(doc);
     api_routes
@@ -69,8 +79,11 @@ pub fn router(state: AppState) -> Router {
             )
         }))
         .layer(middleware::from_fn(negotiate_problems))
+        .layer(middleware::from_fn(move |req, next| {
+            request_context(request_timeout, req, next)
+        }))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
 }
@@ -84,6 +97,28 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// Percent-encodes one path segment (ids may hold spaces, slashes, …).
 pub fn path_segment(raw: &str) -> String {
     utf8_percent_encode(raw, SEGMENT).to_string()
+}
+
+/// The span of one request: every log line of the request carries its id.
+fn request_span(req: &Request) -> tracing::Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+}
+
+/// Sets the request's deadline and id for every provider call made while answering it.
+async fn request_context(timeout: std::time::Duration, req: Request, next: Next) -> Response {
+    let id: Option<Arc<str>> = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(Arc::from);
+    let deadline = tokio::time::Instant::now() + timeout;
+    let answer = crate::layers::deadline::scope(deadline, next.run(req));
+    crate::layers::request_id::maybe_scope(id, answer).await
 }
 
 /// Sends problems as plain JSON to clients that accept only that (see

@@ -48,6 +48,8 @@ pub struct ProviderConfig {
     pub path: PathBuf,
     /// The driver and its settings.
     pub driver: DriverConfig,
+    /// The `[layers]` table: retry, breaker, limit, coalescing, timeout settings.
+    pub layers: crate::layers::LayerSettings,
 }
 
 /// A problem in one provider file.
@@ -154,6 +156,8 @@ pub fn parse_provider(
     if !errors.is_empty() {
         return Err(errors);
     }
+    let layers = take_layers(&mut value)
+        .map_err(|(field, message)| vec![field_error(path, text, &field, message)])?;
     let driver = deserialize_driver(value)
         .and_then(|driver| validate(&driver).map(|()| driver))
         .map_err(|(field, message)| vec![field_error(path, text, &field, message)])?;
@@ -161,7 +165,27 @@ pub fn parse_provider(
         id,
         path: path.to_owned(),
         driver,
+        layers,
     })
+}
+
+/// Takes the `[layers]` table out of the file (every driver has one) and reads it.
+fn take_layers(
+    value: &mut toml::Value,
+) -> Result<crate::layers::LayerSettings, (Vec<String>, String)> {
+    let in_layers = |mut field: Vec<String>| {
+        field.insert(0, "layers".to_owned());
+        field
+    };
+    let Some(table) = value.as_table_mut().and_then(|t| t.remove("layers")) else {
+        return Ok(crate::layers::LayerSettings::default());
+    };
+    let layers: crate::layers::LayerSettings =
+        settings(table).map_err(|(field, message)| (in_layers(field), message))?;
+    layers
+        .validate()
+        .map_err(|(field, message)| (in_layers(vec![field.to_owned()]), message))?;
+    Ok(layers)
 }
 
 /// Reads `driver` and deserializes the rest as that driver's settings.

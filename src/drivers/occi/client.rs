@@ -16,7 +16,7 @@ use reqwest::{Method, Url};
 use super::config::{AuthConfig, OcciConfig, TokenHeader};
 use super::error;
 use crate::config::Secret;
-use crate::driver::{DriverError, DriverResult, ErrorKind};
+use crate::driver::{DriverError, DriverResult, ErrorKind, transport};
 use crate::occi::{MediaType, Message, Rendered};
 
 /// What the driver needs to reach one endpoint: a validated [`OcciConfig`] with its files read.
@@ -314,6 +314,10 @@ impl Client {
                 request.header(name, value)
             }
         };
+        // OCCI over HTTP carries a request id; pass the gateway's on so both logs match.
+        if let Some(id) = crate::layers::request_id::current() {
+            request = request.header("x-request-id", id.as_ref());
+        }
         if let Some(rendered) = body {
             request = request.headers(rendered.header_map());
             if !rendered.body.is_empty() {
@@ -324,13 +328,13 @@ impl Client {
         let response = request
             .send()
             .await
-            .map_err(|e| error::from_transport(e, self.timeout))?;
+            .map_err(|e| transport::from_reqwest(e, "the OCCI server", self.timeout))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| error::from_transport(e, self.timeout))?;
+            .map_err(|e| transport::from_reqwest(e, "the OCCI server", self.timeout))?;
         tracing::debug!(
             occi.method = %method,
             occi.path = %path,
