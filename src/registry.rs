@@ -13,7 +13,7 @@ use crate::driver::{Capabilities, Driver, DriverError, DriverOp, DriverResult};
 use crate::drivers::aws::{AwsConfig, AwsDriver};
 use crate::drivers::gogrid::{GoGridConfig, GoGridDriver, GoGridSettings};
 use crate::drivers::occi::{Auth as OcciAuth, OcciConfig, OcciDriver, OcciOptions, OcciSettings};
-use crate::layers::{self, LayerSettings, Labels};
+use crate::layers::{self, Labels, LayerSettings};
 use crate::model::{Provider, Server};
 use crate::sim;
 use crate::sim::RunningSimulator;
@@ -418,3 +418,87 @@ fn seconds(value: f64) -> Duration {
     Duration::try_from_secs_f64(value).unwrap_or_default()
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::driver::{ErrorKind, ListRequest, ServerFilter};
+    use crate::layers::fake::{Fake, Step};
+    use crate::model::{BreakerState, ProviderHealth};
+
+    fn entry(fake: Fake) -> (ProviderEntry, Arc<Fake>) {
+        let fake = Arc::new(fake);
+        (
+            ProviderEntry::new("p", "fake", None, false, fake.clone()),
+            fake,
+        )
+    }
+
+    #[tokio::test]
+    async fn unsupported_operation_is_answered_without_calling() {
+        let (entry, fake) = entry(Fake::new(Step::Answer));
+        let req = ListRequest {
+            limit: 1,
+            cursor: None,
+        };
+        let err = entry
+            .call(DriverOp::ListVolumes, || entry.driver().list_volumes(&req))
+            .await
+            .err();
+        assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::Unsupported));
+        assert_eq!(fake.calls(), 0);
+        let filter = ServerFilter::default();
+        let listed = entry
+            .call(DriverOp::ListServers, || {
+                entry.driver().list_servers(&req, &filter)
+            })
+            .await;
+        assert!(listed.is_ok(), "{listed:?}");
+        assert_eq!(fake.calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn calls_are_made_once_by_call_and_retried_by_the_stack_only() {
+        let (entry, fake) = entry(Fake::new(Step::fail(ErrorKind::NotFound)));
+        let err = entry
+            .call(DriverOp::GetServer, || entry.driver().get_server("s1"))
+            .await
+            .err();
+        assert_eq!(fake.calls(), 1);
+        let err = err.map(|e| (e.kind(), e.provider().map(str::to_owned)));
+        assert_eq!(err, Some((ErrorKind::NotFound, Some("p".to_owned()))));
+    }
+
+    #[tokio::test]
+    async fn info_reads_capabilities_health_and_breaker_live() {
+        let (entry, fake) = entry(Fake::new(Step::Answer));
+        let before = entry.info();
+        assert!(!before.capabilities.start_server);
+        assert_eq!(
+            (before.health, before.breaker),
+            (ProviderHealth::Unknown, BreakerState::Closed)
+        );
+        fake.set_capabilities(Capabilities {
+            start_server: true,
+            ..fake.capabilities()
+        });
+        assert!(entry.driver().get_server("s1").await.is_ok());
+        let after = entry.info();
+        assert!(after.capabilities.start_server, "rediscovery shows at once");
+        assert_eq!(after.health, ProviderHealth::Ok);
+    }
+
+    #[tokio::test]
+    async fn provider_file_settings_rebuild_the_stack() {
+        let (entry, fake) = entry(Fake::new(Step::fail(ErrorKind::Unavailable)));
+        let entry = entry.with_layers(&LayerSettings {
+            retry_attempts: 1,
+            breaker_failures: 1,
+            ..LayerSettings::default()
+        });
+        assert!(entry.driver().get_server("s1").await.is_err());
+        assert!(entry.driver().get_server("s1").await.is_err());
+        assert_eq!(fake.calls(), 1, "the second call met the open breaker");
+        assert_eq!(entry.info().breaker, BreakerState::Open);
+        assert!(!entry.usable());
+    }
+}

@@ -118,7 +118,10 @@ async fn readiness_holds_while_one_provider_still_serves() {
     let ready = gw.get("/readyz").await;
     assert_eq!(ready.status, 200, "{ready:?}");
     assert_eq!(
-        (ready.body["providers"].clone(), ready.body["usable_providers"].clone()),
+        (
+            ready.body["providers"].clone(),
+            ready.body["usable_providers"].clone()
+        ),
         (serde_json::json!(2), serde_json::json!(1))
     );
 }
@@ -149,16 +152,23 @@ async fn the_clients_request_id_is_answered_back() {
 fn the_layers_table_is_read_and_checked_naming_the_field() {
     let path = Path::new("providers/p.toml");
     let lookup = |_: &str| None;
-    let good = "driver = \"gogrid\"\nsimulate = true\n[layers]\nmax_concurrency = 4\ncoalesce = false\n";
+    let good =
+        "driver = \"gogrid\"\nsimulate = true\n[layers]\nmax_concurrency = 4\ncoalesce = false\n";
     let config = cloudgw::config::parse_provider(path, good, &lookup);
     let config = config.unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(config.layers.max_concurrency, 4);
     assert!(!config.layers.coalesce);
-    assert_eq!(config.layers.retry_attempts, 3, "unset keys keep their defaults");
+    assert_eq!(
+        config.layers.retry_attempts, 3,
+        "unset keys keep their defaults"
+    );
     for (text, field) in [
         ("[layers]\nretries = 2\n", "layers.retries"),
         ("[layers]\nretry_attempts = 0\n", "layers.retry_attempts"),
-        ("[layers]\nattempt_timeout_secs = \"soon\"\n", "layers.attempt_timeout_secs"),
+        (
+            "[layers]\nattempt_timeout_secs = \"soon\"\n",
+            "layers.attempt_timeout_secs",
+        ),
     ] {
         let text = format!("driver = \"gogrid\"\nsimulate = true\n{text}");
         let errors = match cloudgw::config::parse_provider(path, &text, &lookup) {

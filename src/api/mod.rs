@@ -79,7 +79,7 @@ pub fn router_with_timeout(state: AppState, request_timeout: std::time::Duration
             )
         }))
         .layer(middleware::from_fn(negotiate_problems))
-        .layer(middleware::from_fn(move |req, next| {
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
             request_context(request_timeout, req, next)
         }))
         .layer(PropagateRequestIdLayer::x_request_id())

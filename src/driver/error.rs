@@ -249,8 +249,14 @@ mod tests {
 
     #[test]
     fn timeouts_may_have_been_sent_and_answers_were() {
-        assert_eq!(DriverError::new(ErrorKind::Timeout, "late").sent(), Sent::Maybe);
-        assert_eq!(DriverError::new(ErrorKind::NotFound, "gone").sent(), Sent::Yes);
+        assert_eq!(
+            DriverError::new(ErrorKind::Timeout, "late").sent(),
+            Sent::Maybe
+        );
+        assert_eq!(
+            DriverError::new(ErrorKind::NotFound, "gone").sent(),
+            Sent::Yes
+        );
         let refused = DriverError::new(ErrorKind::Unavailable, "refused").with_sent(Sent::No);
         assert!(refused.was_not_sent());
         assert!(!DriverError::new(ErrorKind::Timeout, "late").was_not_sent());

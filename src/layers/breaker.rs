@@ -114,11 +114,12 @@ impl Breaker {
         let after = *state;
         drop(state);
         let kind = |s: State| std::mem::discriminant(&s);
-        (kind(before) != kind(after)).then(|| match after {
+        let shown = match after {
             State::Closed { .. } => BreakerState::Closed,
             State::Open { .. } => BreakerState::Open,
             State::HalfOpen { .. } => BreakerState::HalfOpen,
-        })
+        };
+        (kind(before) != kind(after)).then_some(shown)
     }
 
     fn open(&self) -> State {

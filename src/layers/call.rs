@@ -105,7 +105,9 @@ impl Call {
     /// Makes the call on `driver`.
     pub async fn dispatch(&self, driver: &dyn Driver) -> DriverResult<Reply> {
         Ok(match self {
-            Call::ListServers(req, filter) => Reply::Servers(driver.list_servers(req, filter).await?),
+            Call::ListServers(req, filter) => {
+                Reply::Servers(driver.list_servers(req, filter).await?)
+            }
             Call::GetServer(id) => Reply::Server(driver.get_server(id).await?),
             Call::CreateServer(req, token) => {
                 Reply::Server(driver.create_server(req, token.as_deref()).await?)
@@ -222,8 +224,14 @@ mod tests {
 
     #[test]
     fn reads_with_equal_arguments_share_a_key_and_mutations_have_none() {
-        assert_eq!(list(10, Some("a")).read_key(), list(10, Some("a")).read_key());
-        assert_ne!(list(10, Some("a")).read_key(), list(10, Some("b")).read_key());
+        assert_eq!(
+            list(10, Some("a")).read_key(),
+            list(10, Some("a")).read_key()
+        );
+        assert_ne!(
+            list(10, Some("a")).read_key(),
+            list(10, Some("b")).read_key()
+        );
         assert_ne!(list(10, None).read_key(), list(11, None).read_key());
         assert_ne!(
             Call::GetServer("1".into()).read_key(),
@@ -235,8 +243,8 @@ mod tests {
     #[test]
     fn only_safe_calls_may_be_repeated_after_a_timeout() {
         let timeout = DriverError::new(ErrorKind::Timeout, "late");
-        let refused = DriverError::new(ErrorKind::Unavailable, "refused")
-            .with_sent(crate::driver::Sent::No);
+        let refused =
+            DriverError::new(ErrorKind::Unavailable, "refused").with_sent(crate::driver::Sent::No);
         let create = |token: Option<&str>| {
             Call::CreateVolume(
                 Box::new(CreateVolumeRequest {

@@ -74,70 +74,86 @@ impl Coalesce {
     }
 }
 
+/// What a read does, decided under the lock (nothing is awaited while it is held).
+enum Plan {
+    Cached(Box<Reply>),
+    Uncoalesced,
+    Wait(watch::Receiver<Option<Shared>>),
+}
+
 #[async_trait]
 impl Around for Coalesce {
     async fn around(&self, call: &Call, next: Next<'_>) -> DriverResult<Reply> {
-        let Some(key) = call.read_key().filter(|_| self.enabled || !self.ttl.is_zero()) else {
+        let Some(key) = call
+            .read_key()
+            .filter(|_| self.enabled || !self.ttl.is_zero())
+        else {
             return next.run(call).await;
         };
-        let mine = deadline::current();
-        let mut answer = {
-            let mut state = self.lock();
-            if !self.ttl.is_zero() {
-                let now = Instant::now();
-                state.cache.retain(|_, (until, _)| *until > now);
-                if let Some((_, reply)) = state.cache.get(&key) {
-                    let reply = reply.clone();
-                    drop(state);
-                    self.counted(call, "cached");
-                    return Ok(reply);
-                }
+        let mut answer = match self.plan(&key, call, next) {
+            Plan::Cached(reply) => {
+                self.counted(call, "cached");
+                return Ok(*reply);
             }
-            if !self.enabled {
-                drop(state);
-                return self.cache_miss(key, call, next).await;
-            }
-            match state.flights.get(&key) {
-                Some(flight) => {
-                    if let Some(at) = mine {
-                        flight.deadline.extend_to(at);
-                    }
-                    let answer = flight.answer.clone();
-                    drop(state);
-                    self.counted(call, "joined");
-                    answer
-                }
-                None => {
-                    let at = mine.unwrap_or_else(|| Instant::now() + self.default_budget);
-                    let shared_deadline = deadline::Shared::new(at);
-                    let (tx, rx) = watch::channel(None);
-                    state.flights.insert(
-                        key.clone(),
-                        Flight {
-                            answer: rx.clone(),
-                            deadline: shared_deadline.clone(),
-                        },
-                    );
-                    drop(state);
-                    self.spawn(key, call.clone(), next, shared_deadline, tx);
-                    rx
-                }
-            }
+            Plan::Uncoalesced => return self.cache_miss(key, call, next).await,
+            Plan::Wait(answer) => answer,
         };
         // Dropping this wait (the caller leaving) leaves the shared call running.
-        match answer.wait_for(Option::is_some).await {
-            Ok(value) => match value.as_ref() {
-                Some(shared) => copy(shared),
-                None => Err(lost()),
-            },
-            Err(_) => {
-                // Forget flights whose task is gone, so later reads start a new one.
+        let shared = answer
+            .wait_for(Option::is_some)
+            .await
+            .ok()
+            .and_then(|value| value.as_ref().map(|shared| copy(shared)));
+        match shared {
+            Some(result) => result,
+            None => {
+                // The shared call's task is gone: forget such flights so later reads start anew.
                 self.lock()
                     .flights
                     .retain(|_, f| f.answer.has_changed().is_ok());
                 Err(lost())
             }
         }
+    }
+}
+
+impl Coalesce {
+    /// Answers from the cache, joins the identical call in flight, or starts one.
+    fn plan(&self, key: &str, call: &Call, next: Next<'_>) -> Plan {
+        let mine = deadline::current();
+        let mut state = self.lock();
+        if !self.ttl.is_zero() {
+            let now = Instant::now();
+            state.cache.retain(|_, (until, _)| *until > now);
+            if let Some((_, reply)) = state.cache.get(key) {
+                return Plan::Cached(Box::new(reply.clone()));
+            }
+        }
+        if !self.enabled {
+            return Plan::Uncoalesced;
+        }
+        if let Some(flight) = state.flights.get(key) {
+            if let Some(at) = mine {
+                flight.deadline.extend_to(at);
+            }
+            let answer = flight.answer.clone();
+            drop(state);
+            self.counted(call, "joined");
+            return Plan::Wait(answer);
+        }
+        let at = mine.unwrap_or_else(|| Instant::now() + self.default_budget);
+        let shared_deadline = deadline::Shared::new(at);
+        let (tx, rx) = watch::channel(None);
+        state.flights.insert(
+            key.to_owned(),
+            Flight {
+                answer: rx.clone(),
+                deadline: shared_deadline.clone(),
+            },
+        );
+        drop(state);
+        self.spawn(key.to_owned(), call.clone(), next, shared_deadline, tx);
+        Plan::Wait(rx)
     }
 }
 
@@ -159,7 +175,9 @@ impl Coalesce {
             let mut guard = state.lock().unwrap_or_else(PoisonError::into_inner);
             guard.flights.remove(&key);
             if let (false, Ok(reply)) = (ttl.is_zero(), &result) {
-                guard.cache.insert(key, (Instant::now() + ttl, reply.clone()));
+                guard
+                    .cache
+                    .insert(key, (Instant::now() + ttl, reply.clone()));
             }
             drop(guard);
             // No receiver left (every waiter gone) is fine: the answer is simply dropped.

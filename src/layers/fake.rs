@@ -74,7 +74,10 @@ impl Fake {
 
     /// Changes what unscripted calls do.
     pub(crate) fn set_otherwise(&self, step: Step) {
-        *self.otherwise.lock().unwrap_or_else(PoisonError::into_inner) = step;
+        *self
+            .otherwise
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = step;
     }
 
     /// Changes what the fake declares it can do.

@@ -92,7 +92,10 @@ impl Labels {
 pub fn stack(driver: Arc<dyn Driver>, settings: &LayerSettings, labels: Labels) -> Arc<dyn Driver> {
     let budget = settings.retry_budget();
     let layered = Layered::wrap(driver, backend::Backend::new(labels.clone()));
-    let layered = Layered::wrap(layered, timeout::AttemptTimeout::new(settings.attempt_timeout()));
+    let layered = Layered::wrap(
+        layered,
+        timeout::AttemptTimeout::new(settings.attempt_timeout()),
+    );
     let layered = Layered::wrap(
         layered,
         limit::Limit::new(settings.max_concurrency, settings.max_queue, labels.clone()),
@@ -104,8 +107,12 @@ pub fn stack(driver: Arc<dyn Driver>, settings: &LayerSettings, labels: Labels) 
     );
     let layered = Layered::wrap(
         layered,
-        coalesce::Coalesce::new(settings.coalesce, settings.cache_ttl(), budget, labels.clone()),
+        coalesce::Coalesce::new(
+            settings.coalesce,
+            settings.cache_ttl(),
+            budget,
+            labels.clone(),
+        ),
     );
     Layered::wrap(layered, observe::Observe::new(labels, budget))
 }
-

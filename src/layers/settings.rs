@@ -129,7 +129,12 @@ mod tests {
         assert_eq!(parsed.ok(), Some(LayerSettings::default()));
         let d = LayerSettings::default();
         assert_eq!(
-            (d.retry_attempts, d.breaker_failures, d.max_concurrency, d.max_queue),
+            (
+                d.retry_attempts,
+                d.breaker_failures,
+                d.max_concurrency,
+                d.max_queue
+            ),
             (3, 5, 32, 256)
         );
         assert!(d.coalesce);
@@ -150,7 +155,10 @@ mod tests {
                 .map(|(field, _)| field)
         };
         assert_eq!(bad("retry_attempts = 0"), Some("retry_attempts"));
-        assert_eq!(bad("attempt_timeout_secs = 0"), Some("attempt_timeout_secs"));
+        assert_eq!(
+            bad("attempt_timeout_secs = 0"),
+            Some("attempt_timeout_secs")
+        );
         assert_eq!(bad("retry_budget_secs = -1.0"), Some("retry_budget_secs"));
         assert_eq!(bad("max_concurrency = 0"), Some("max_concurrency"));
         assert_eq!(bad("cache_ttl_secs = 0"), None);

@@ -65,7 +65,10 @@ impl ProviderStatus {
         if self.health() != ProviderHealth::Unavailable {
             return true;
         }
-        let last = *self.last_failure.lock().unwrap_or_else(PoisonError::into_inner);
+        let last = *self
+            .last_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         last.is_none_or(|at| at.elapsed() >= self.breaker.cooldown())
     }
 
@@ -79,7 +82,10 @@ impl ProviderStatus {
             Err(_) => OK,
         };
         if health == UNAVAILABLE {
-            *self.last_failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+            *self
+                .last_failure
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
         }
         self.health.store(health, Ordering::Relaxed);
     }

@@ -58,7 +58,10 @@ async fn identical_lists(driver: &Arc<dyn Driver>, n: usize) -> usize {
         })
     });
     let results = futures::future::join_all(calls).await;
-    results.into_iter().filter(|r| matches!(r, Ok(true))).count()
+    results
+        .into_iter()
+        .filter(|r| matches!(r, Ok(true)))
+        .count()
 }
 
 #[tokio::test(start_paused = true)]
@@ -76,7 +79,11 @@ async fn the_concurrency_limit_sits_inside_coalescing() {
     };
     let (driver, fake, _) = build(Fake::new(Step::Delay(Duration::from_secs(1))), &limited);
     assert_eq!(identical_lists(&driver, 256).await, 256);
-    assert_eq!(fake.calls(), 1, "a limit above coalescing would make 32 calls");
+    assert_eq!(
+        fake.calls(),
+        1,
+        "a limit above coalescing would make 32 calls"
+    );
     // Different reads are not shared, and at most 8 run at once.
     let distinct = (0..64).map(|i| {
         let driver = driver.clone();
@@ -148,7 +155,11 @@ async fn waiters_share_the_retries_of_one_call() {
     ]);
     let (driver, fake, _) = build(fake, &settings());
     assert_eq!(identical_lists(&driver, 10).await, 10);
-    assert_eq!(fake.calls(), 3, "two failures and one success, once for all");
+    assert_eq!(
+        fake.calls(),
+        3,
+        "two failures and one success, once for all"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -180,7 +191,11 @@ async fn a_rate_limit_with_retry_after_is_retried_a_bounded_number_of_times() {
     );
     let (driver, fake, labels) = build(Fake::new(limited), &settings());
     let started = Instant::now();
-    let err = error_of(driver.list_servers(&req(10), &ServerFilter::default()).await);
+    let err = error_of(
+        driver
+            .list_servers(&req(10), &ServerFilter::default())
+            .await,
+    );
     assert_eq!(err.kind(), ErrorKind::RateLimited);
     assert_eq!(err.retry_after(), Some(Duration::from_secs(1)));
     assert_eq!(fake.calls(), 3, "retry_attempts = 3, never more");
@@ -203,7 +218,10 @@ async fn retries_never_run_past_the_request_deadline() {
     let err = error_of(deadline::scope(at, driver.get_server("s1")).await);
     assert_eq!(err.kind(), ErrorKind::Unavailable);
     assert!(Instant::now() <= at, "no pause may end past the deadline");
-    assert!(fake.calls() < 10, "the deadline, not the attempts, ended it");
+    assert!(
+        fake.calls() < 10,
+        "the deadline, not the attempts, ended it"
+    );
     // A Retry-After longer than what is left ends the retries at once.
     let later = Step::Fail(
         ErrorKind::RateLimited,
@@ -312,7 +330,10 @@ async fn the_breaker_opens_half_opens_and_closes() {
     // While open: refused at once, without a call, retryable, with the cool-down left.
     let err = error_of(driver.get_server("s2").await);
     assert_eq!(fake.calls(), 3);
-    assert_eq!((err.kind(), err.is_temporary()), (ErrorKind::Unavailable, true));
+    assert_eq!(
+        (err.kind(), err.is_temporary()),
+        (ErrorKind::Unavailable, true)
+    );
     assert_eq!(err.context(REJECTED_BY), Some("circuit_breaker"));
     assert_eq!(err.to_problem().status, 503);
     assert_eq!(err.retry_after(), Some(Duration::from_secs(10)));
@@ -381,7 +402,11 @@ async fn an_open_breaker_stops_the_retries() {
     let (driver, fake, _) = build(Fake::new(Step::fail(ErrorKind::Unavailable)), &retrying);
     let err = error_of(driver.get_server("s1").await);
     assert_eq!(err.context(REJECTED_BY), Some("circuit_breaker"));
-    assert_eq!(fake.calls(), 2, "retry sits above the breaker and stops at it");
+    assert_eq!(
+        fake.calls(),
+        2,
+        "retry sits above the breaker and stops at it"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -407,7 +432,11 @@ async fn a_full_queue_refuses_at_once_with_rate_limited() {
     for r in futures::future::join_all(running).await {
         assert!(matches!(r, Ok(true)));
     }
-    assert_eq!(fake.calls(), 2, "the refused call never reached the provider");
+    assert_eq!(
+        fake.calls(),
+        2,
+        "the refused call never reached the provider"
+    );
 }
 
 #[tokio::test]

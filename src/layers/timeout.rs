@@ -32,20 +32,18 @@ impl Around for AttemptTimeout {
         let until = deadline::current().map_or(own, |d| d.min(own));
         match tokio::time::timeout_at(until, next.run(call)).await {
             Ok(result) => result,
-            Err(_) => {
-                Err(DriverError::new(
-                    ErrorKind::Timeout,
-                    if until < own {
-                        "the provider did not answer before the request's deadline".to_owned()
-                    } else {
-                        format!(
-                            "the provider did not answer within {} s",
-                            self.limit.as_secs_f64()
-                        )
-                    },
-                )
-                .with_sent(Sent::Maybe))
-            }
+            Err(_) => Err(DriverError::new(
+                ErrorKind::Timeout,
+                if until < own {
+                    "the provider did not answer before the request's deadline".to_owned()
+                } else {
+                    format!(
+                        "the provider did not answer within {} s",
+                        self.limit.as_secs_f64()
+                    )
+                },
+            )
+            .with_sent(Sent::Maybe)),
         }
     }
 }
