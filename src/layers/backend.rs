@@ -1,7 +1,7 @@
 //! The innermost layer: one record per attempt that reaches the driver. It counts backend calls
 //! in `cloudgw_backend_calls_total` / `cloudgw_backend_call_duration_seconds` and the
 //! `cloudgw_backend_calls_in_flight` gauge, and records the provider's health from each
-//! outcome (an attempt cut off by the timeout counts as a timeout).
+//! outcome.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use super::Labels;
 use super::around::{Around, Next};
 use super::call::{Call, Reply};
-use crate::driver::{DriverError, DriverOp, DriverResult, ErrorKind};
+use crate::driver::{DriverError, DriverOp, DriverResult};
 
 /// The innermost layer.
 pub struct Backend {
@@ -49,8 +49,10 @@ impl Backend {
     }
 }
 
-/// Closes the record of an attempt dropped before it answered (the per-attempt timeout or the
-/// deadline cut it off).
+/// Closes the record of an attempt dropped before it answered: counted with outcome
+/// `cancelled` (the per-attempt timeout, the deadline, or a caller that left cut it off). The
+/// health is left alone here: the timeout layer records its own cut-offs as timeouts, and a
+/// caller that leaves says nothing about the provider.
 struct Attempt<'a> {
     layer: &'a Backend,
     op: DriverOp,
@@ -62,8 +64,15 @@ impl Drop for Attempt<'_> {
     fn drop(&mut self) {
         self.layer.gauge(-1);
         if !self.done {
-            let cut = DriverError::new(ErrorKind::Timeout, "cut off");
-            self.layer.finish(self.op, Err(&cut), self.started);
+            let l = &self.layer.labels;
+            let elapsed = self.started.elapsed();
+            crate::metrics::record_backend_call(
+                &l.provider,
+                l.driver,
+                self.op.name(),
+                "cancelled",
+                elapsed,
+            );
         }
     }
 }

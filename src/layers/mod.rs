@@ -94,7 +94,7 @@ pub fn stack(driver: Arc<dyn Driver>, settings: &LayerSettings, labels: Labels) 
     let layered = Layered::wrap(driver, backend::Backend::new(labels.clone()));
     let layered = Layered::wrap(
         layered,
-        timeout::AttemptTimeout::new(settings.attempt_timeout()),
+        timeout::AttemptTimeout::new(settings.attempt_timeout(), labels.clone()),
     );
     let layered = Layered::wrap(
         layered,
