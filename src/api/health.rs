@@ -2,17 +2,18 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
+use crate::model::{Problem, ProblemCode};
 
 /// Health answer of `/healthz` and `/readyz`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`, or (from `/readyz` only) `unavailable` when no configured provider is usable.
+    /// Always `ok` (a `/readyz` that is not ready answers a problem instead).
     pub status: String,
     /// How many providers are configured.
     pub providers: usize,
@@ -47,25 +48,31 @@ pub async fn get_health(State(state): State<AppState>) -> Json<Health> {
 
 /// Readiness: configuration loaded, providers set up, and at least one provider usable.
 ///
-/// Answers 503 when providers are configured and none is usable (each has its circuit breaker
-/// open, or failed within the last breaker cool-down), so a load balancer sends requests to a
-/// replica that can serve them. A gateway with no providers is ready (it serves its own
-/// routes); a provider not called yet counts as usable.
+/// Answers a 503 problem (`provider_unavailable`, retryable) when providers are configured and
+/// none is usable (each has its circuit breaker open, or failed within the last breaker
+/// cool-down), so a load balancer sends requests to a replica that can serve them. A gateway
+/// with no providers is ready (it serves its own routes); a provider not called yet counts as
+/// usable.
 #[utoipa::path(
     get, path = "/readyz", operation_id = "get_readiness", tag = "health",
-    responses(
-        (status = 200, description = "The gateway is ready to serve", body = Health),
-        (status = 503, description = "Every configured provider is unavailable or has its circuit breaker open", body = Health),
-    )
+    responses((status = 200, description = "The gateway is ready to serve", body = Health))
 )]
-pub async fn get_readiness(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+pub async fn get_readiness(State(state): State<AppState>) -> Response {
     // The registry (and every in-process simulator) is built before the listener opens.
-    let mut health = Health::of(&state);
+    let health = Health::of(&state);
     if health.providers > 0 && health.usable_providers == 0 {
-        health.status = "unavailable".into();
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(health));
+        let problem = Problem::new(
+            ProblemCode::ProviderUnavailable,
+            503,
+            format!(
+                "none of the {} configured providers is usable: each has its circuit breaker open or failed within its breaker cool-down",
+                health.providers
+            ),
+        )
+        .with_retryable(true);
+        return super::problem::problem_response(&problem, None);
     }
-    (StatusCode::OK, Json(health))
+    Json(health).into_response()
 }
 
 /// Prometheus metrics.
