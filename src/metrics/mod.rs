@@ -345,4 +345,38 @@ mod tests {
             "{text}"
         );
     }
+
+    #[test]
+    fn layer_metrics_share_the_label_set_and_appear_in_the_text_format() {
+        record_retry("metrics-layers", "gogrid", "list_servers", "rate_limited");
+        record_coalesced("metrics-layers", "gogrid", "list_servers", "joined");
+        record_backend_call(
+            "metrics-layers",
+            "gogrid",
+            "list_servers",
+            "ok",
+            Duration::from_millis(2),
+        );
+        set_breaker_state("metrics-layers", "gogrid", BreakerState::Open);
+        set_queue_depth("metrics-layers", "gogrid", 3);
+        record_limit_refusal("metrics-layers", "gogrid", "get_server");
+        let in_flight = operation_in_flight("metrics-layers");
+        let text = render();
+        for line in [
+            r#"cloudgw_driver_retries_total{driver="gogrid",operation="list_servers",outcome="rate_limited",provider="metrics-layers"} 1"#,
+            r#"cloudgw_driver_coalesced_total{driver="gogrid",operation="list_servers",outcome="joined",provider="metrics-layers"} 1"#,
+            r#"cloudgw_backend_calls_total{driver="gogrid",operation="list_servers",outcome="ok",provider="metrics-layers"} 1"#,
+            r#"cloudgw_breaker_state{driver="gogrid",provider="metrics-layers"} 1"#,
+            r#"cloudgw_queue_depth{driver="gogrid",provider="metrics-layers"} 3"#,
+            r#"cloudgw_queue_refusals_total{driver="gogrid",operation="get_server",provider="metrics-layers"} 1"#,
+            r#"cloudgw_operations_in_flight{provider="metrics-layers"} 1"#,
+        ] {
+            assert!(text.contains(line), "missing {line} in {text}");
+        }
+        drop(in_flight);
+        assert!(
+            render().contains(r#"cloudgw_operations_in_flight{provider="metrics-layers"} 0"#),
+            "a finished operation is uncounted"
+        );
+    }
 }
