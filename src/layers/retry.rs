@@ -5,9 +5,10 @@
 //! - Only temporary errors are retried, and never a refusal made by a gateway layer (an open
 //!   breaker, a full queue): repeating it at once would just be refused again.
 //! - Reads are always retried; a mutation only when it is safe ([`Call::may_repeat_after`]).
-//! - A provider's `Retry-After` is honoured (the pause is at least that long), but a pause that
-//!   would end past the budget or the deadline ends the retries instead: the caller gets the
-//!   error with its `Retry-After` (429 or 503) rather than a request held open.
+//! - A provider's `Retry-After` is honoured: the pause is at least that long. One longer than
+//!   [`MAX_RETRY_AFTER`], or a pause that would end past the budget or the deadline, ends the
+//!   retries instead: the caller gets the error with its `Retry-After` (429 or 503) rather than
+//!   a request held open.
 
 use std::time::Duration;
 
@@ -24,6 +25,10 @@ use crate::driver::{DriverError, DriverResult};
 pub const MIN_DELAY: Duration = Duration::from_millis(100);
 /// Longest pause computed by the backoff (a provider's `Retry-After` may ask for longer).
 pub const MAX_DELAY: Duration = Duration::from_secs(2);
+
+/// Longest `Retry-After` the gateway waits for itself before retrying; a provider asking for
+/// longer gets its answer passed on at once (429 with that `Retry-After`).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(2);
 
 /// The retry layer.
 pub struct RetryLayer {
@@ -69,7 +74,13 @@ impl Around for RetryLayer {
                 // `None` from the backoff: the attempts are used up (and stay so, whatever
                 // the provider's Retry-After says).
                 let pause = backoff?;
-                let pause = e.retry_after().map_or(pause, |after| after.max(pause));
+                // A provider asking for a long wait is answered at once with its Retry-After:
+                // the client decides whether to wait, the gateway does not hold the request.
+                let pause = match e.retry_after() {
+                    Some(after) if after > MAX_RETRY_AFTER => return None,
+                    Some(after) => after.max(pause),
+                    None => pause,
+                };
                 // Re-read the deadline: a shared (coalesced) call's may have moved later.
                 let end = deadline::current().map_or(budget_end, |d| d.min(budget_end));
                 (Instant::now() + pause < end).then_some(pause)
