@@ -93,6 +93,23 @@ struct ServeArgs {
     /// it each process draws a random key and cursors do not survive a restart.
     #[arg(long, env = "CLOUDGW_CURSOR_KEY", hide_env_values = true)]
     cursor_key: Option<String>,
+    /// Seconds one request may spend on provider calls in all (every retry, pause and queue
+    /// wait included); a provider still not done by then answers 504 provider_timeout.
+    #[arg(long, env = "CLOUDGW_REQUEST_TIMEOUT", default_value_t = 30.0)]
+    request_timeout: f64,
+    /// Log format on standard error: text (human readable) or json (one object a line, with
+    /// the request's span and its request_id on every line).
+    #[arg(long, env = "CLOUDGW_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,15 +185,30 @@ struct GoGridSimArgs {
     power_delay: f64,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
+fn init_logging(format: LogFormat) {
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
-        .with_writer(std::io::stderr)
-        .init();
-    let result = match Cli::parse().command {
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(match &cli.command {
+        Command::Serve(args) => args.log_format,
+        _ => LogFormat::Text,
+    });
+    let result = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Openapi {
             output,
@@ -220,6 +252,10 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         timeout: Duration::from_secs(args.operation_timeout),
         ..FollowSettings::default()
     };
+    let request_timeout = Duration::try_from_secs_f64(args.request_timeout)
+        .ok()
+        .filter(|t| !t.is_zero())
+        .ok_or("--request-timeout must be a number of seconds > 0")?;
     let ops = Operations::new(Arc::new(MemoryStore::new()), settings).with_events(
         Events::new().with_max_stream(Duration::from_secs(args.event_stream_max_secs)),
     );
@@ -231,7 +267,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     tracing::info!(
         "serving on http://{addr} (docs: http://{addr}/docs); no API tokens are configured, so only loopback is served"
     );
-    axum::serve(listener, api::router_for(service))
+    axum::serve(listener, api::router_for(service, request_timeout))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())

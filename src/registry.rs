@@ -1,19 +1,16 @@
-//! The configured providers, each with its driver, and the one place driver calls go through:
-//! capabilities are checked before the call, errors are labelled with provider and operation,
-//! and the provider's health is recorded from the outcome.
+//! The configured providers, each with its driver wrapped in its layer stack
+//! ([`crate::layers::stack`]): errors come out labelled with provider and operation, and the
+//! provider's health and breaker are recorded by the layers.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::time::Duration;
-
-use backon::{ExponentialBuilder, Retryable};
 
 use crate::config::ProviderConfig;
-use crate::driver::{Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind};
+use crate::driver::{Capabilities, Driver, DriverError, DriverOp, DriverResult};
 use crate::drivers::BuildError;
-use crate::model::{Provider, ProviderHealth};
+use crate::layers::{self, Labels, LayerSettings};
+use crate::model::Provider;
 use crate::sim::RunningSimulator;
 
 /// One configured provider.
@@ -22,10 +19,11 @@ pub struct ProviderEntry {
     driver_name: &'static str,
     region: Option<String>,
     simulated: bool,
+    /// The driver itself, kept to rebuild the stack with other settings.
+    bare: Arc<dyn Driver>,
+    /// The driver inside its layers: what every call goes through.
     driver: Arc<dyn Driver>,
-    capabilities: Capabilities,
-    health: AtomicU8,
-    retry: RetryPolicy,
+    labels: Labels,
 }
 
 impl std::fmt::Debug for ProviderEntry {
@@ -38,7 +36,7 @@ impl std::fmt::Debug for ProviderEntry {
 }
 
 impl ProviderEntry {
-    /// A provider entry around an already built driver.
+    /// A provider entry around an already built driver, with the default layer settings.
     pub fn new(
         id: impl Into<String>,
         driver_name: &'static str,
@@ -46,22 +44,24 @@ impl ProviderEntry {
         simulated: bool,
         driver: Arc<dyn Driver>,
     ) -> ProviderEntry {
-        let capabilities = driver.capabilities();
+        let id = id.into();
+        let settings = LayerSettings::default();
+        let labels = Labels::new(&id, driver_name, &settings);
         ProviderEntry {
-            id: id.into(),
+            driver: layers::stack(driver.clone(), &settings, labels.clone()),
+            id,
             driver_name,
             region,
             simulated,
-            driver,
-            capabilities,
-            health: AtomicU8::new(HEALTH_UNKNOWN),
-            retry: RetryPolicy::default(),
+            bare: driver,
+            labels,
         }
     }
 
-    /// Replaces the retry policy of reads.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> ProviderEntry {
-        self.retry = retry;
+    /// Rebuilds the layer stack with `settings` (the provider file's `[layers]`).
+    pub fn with_layers(mut self, settings: &LayerSettings) -> ProviderEntry {
+        self.labels = Labels::new(&self.id, self.driver_name, settings);
+        self.driver = layers::stack(self.bare.clone(), settings, self.labels.clone());
         self
     }
 
@@ -70,14 +70,27 @@ impl ProviderEntry {
         &self.id
     }
 
-    /// The driver, for building a call's future (pass it to [`ProviderEntry::call`]).
+    /// The driver inside its layer stack. Errors it returns are labelled with this provider
+    /// and the operation; capabilities are not checked here (the caller checks them once).
     pub fn driver(&self) -> &dyn Driver {
         self.driver.as_ref()
     }
 
-    /// What the backend supports.
+    /// The layered driver as a shared handle (for a caller that moves it into a task).
+    pub fn shared_driver(&self) -> Arc<dyn Driver> {
+        self.driver.clone()
+    }
+
+    /// What the backend supports, read live from the driver (an OCCI endpoint rediscovered
+    /// since the start shows its new capabilities).
     pub fn capabilities(&self) -> Capabilities {
-        self.capabilities
+        self.driver.capabilities()
+    }
+
+    /// Whether the provider can be expected to serve a call now (what `/readyz` counts): its
+    /// breaker is not open and it has not failed within the last breaker cool-down.
+    pub fn usable(&self) -> bool {
+        self.labels.status.usable()
     }
 
     /// The provider as the API shows it.
@@ -87,130 +100,28 @@ impl ProviderEntry {
             driver: self.driver_name.to_owned(),
             region: self.region.clone(),
             simulated: self.simulated,
-            capabilities: self.capabilities,
-            health: match self.health.load(Ordering::Relaxed) {
-                HEALTH_OK => ProviderHealth::Ok,
-                HEALTH_UNAVAILABLE => ProviderHealth::Unavailable,
-                _ => ProviderHealth::Unknown,
-            },
+            capabilities: self.capabilities(),
+            health: self.labels.status.health(),
+            breaker: self.labels.status.breaker_state(),
         }
     }
 
-    /// Runs one driver call: answers `unsupported` without calling when the capability is
-    /// false, retries reads that failed temporarily (never mutations: a create retried without
-    /// the provider's own idempotency could make two servers), labels errors with this provider
-    /// and `op`, and records health and metrics.
-    pub async fn call<T, F, Fut>(&self, op: DriverOp, call: F) -> DriverResult<T>
+    /// Runs one driver call once: answers `unsupported` without calling when the capability
+    /// is false. Retries, labelling, health and metrics are the layers' work.
+    // The service calls `driver()` directly after its own checks; this stays for callers
+    // that use a registry without the service (the registry's own tests).
+    pub async fn call<T, F, Fut>(&self, op: DriverOp, mut call: F) -> DriverResult<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = DriverResult<T>>,
     {
-        if !op.allowed_by(&self.capabilities) {
+        if !op.allowed_by(&self.capabilities()) {
             return Err(DriverError::unsupported(op.name())
                 .with_provider(&self.id)
                 .with_operation(op));
         }
-        let started = std::time::Instant::now();
-        let result = if op.is_read() {
-            self.retrying(op, call).await
-        } else {
-            once(call).await
-        };
-        let outcome = match &result {
-            Ok(_) => "ok",
-            Err(e) => e.to_problem().code.as_str(),
-        };
-        crate::metrics::record_driver_call(
-            &self.id,
-            self.driver_name,
-            op.name(),
-            outcome,
-            started.elapsed(),
-        );
-        let health = match &result {
-            Err(e) if reaches_provider_failed(e.kind()) => HEALTH_UNAVAILABLE,
-            _ => HEALTH_OK,
-        };
-        self.health.store(health, Ordering::Relaxed);
-        result.map_err(|e| {
-            let e = if e.provider().is_none() {
-                e.with_provider(&self.id)
-            } else {
-                e
-            };
-            if e.operation().is_none() {
-                e.with_operation(op)
-            } else {
-                e
-            }
-        })
+        call().await
     }
-
-    async fn retrying<T, F, Fut>(&self, op: DriverOp, call: F) -> DriverResult<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = DriverResult<T>>,
-    {
-        let policy = self.retry;
-        call.retry(
-            ExponentialBuilder::default()
-                .with_min_delay(policy.min_delay)
-                .with_max_delay(policy.max_delay)
-                .with_max_times(policy.attempts.saturating_sub(1)),
-        )
-        .when(DriverError::is_temporary)
-        // A provider's Retry-After is honoured when it is short enough to wait for here;
-        // longer ones end the retries and reach the client as 429 with Retry-After.
-        .adjust(move |e, backoff| match e.retry_after() {
-            Some(after) if after <= policy.max_delay => Some(after),
-            Some(_) => None,
-            None => backoff,
-        })
-        .notify(|e, pause| {
-            tracing::debug!(provider = %self.id, operation = op.name(), error = %e, ?pause, "retrying a read");
-        })
-        .await
-    }
-}
-
-async fn once<T, F, Fut>(mut call: F) -> DriverResult<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = DriverResult<T>>,
-{
-    call().await
-}
-
-/// How reads that failed temporarily are retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Attempts in all, the first included (1: no retry).
-    pub attempts: usize,
-    /// First pause; pauses double up to `max_delay`.
-    pub min_delay: Duration,
-    /// Longest pause, and the longest `Retry-After` waited for.
-    pub max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 3,
-            min_delay: Duration::from_millis(100),
-            max_delay: Duration::from_secs(2),
-        }
-    }
-}
-
-const HEALTH_UNKNOWN: u8 = 0;
-const HEALTH_OK: u8 = 1;
-const HEALTH_UNAVAILABLE: u8 = 2;
-
-fn reaches_provider_failed(kind: ErrorKind) -> bool {
-    matches!(
-        kind,
-        ErrorKind::Unavailable | ErrorKind::BadResponse | ErrorKind::Timeout | ErrorKind::Auth
-    )
 }
 
 /// The configured providers by id, and the in-process simulators they run against.
@@ -271,6 +182,7 @@ impl Registry {
                 simulated,
                 built.driver,
             );
+            let entry = entry.with_layers(&config.layers);
             registry
                 .providers
                 .insert(config.id.clone(), Arc::new(entry));
@@ -304,207 +216,85 @@ impl Registry {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicUsize;
-
-    use async_trait::async_trait;
-
     use super::*;
-    use crate::driver::{ImageFilter, ListRequest, Page, ServerFilter};
-    use crate::model::{
-        CreateServerRequest, CreateVolumeRequest, Image, Region, Server, ServerState, Size, Volume,
-    };
+    use crate::driver::{ErrorKind, ListRequest, ServerFilter};
+    use crate::layers::fake::{Fake, Step};
+    use crate::model::{BreakerState, ProviderHealth};
 
-    /// Fails every call with `kind` until `failures` calls have been made, then answers.
-    struct Flaky {
-        failures: usize,
-        kind: ErrorKind,
-        calls: AtomicUsize,
-    }
-
-    impl Flaky {
-        fn outcome(&self) -> DriverResult<Server> {
-            let n = self.calls.fetch_add(1, Ordering::SeqCst);
-            if n < self.failures {
-                return Err(DriverError::new(self.kind, "flaky"));
-            }
-            Ok(Server {
-                id: "s1".into(),
-                provider: String::new(),
-                name: "s1".into(),
-                state: ServerState::Running,
-                image_id: None,
-                size_id: None,
-                region: None,
-                zone: None,
-                public_ips: vec![],
-                private_ips: vec![],
-                created_at: None,
-                tags: Default::default(),
-                actions: vec![],
-                extra: Default::default(),
-            })
-        }
-    }
-
-    #[async_trait]
-    impl Driver for Flaky {
-        fn capabilities(&self) -> Capabilities {
-            Capabilities {
-                get_server: true,
-                start_server: true,
-                ..Capabilities::default()
-            }
-        }
-        async fn list_servers(
-            &self,
-            _: &ListRequest,
-            _: &ServerFilter,
-        ) -> DriverResult<Page<Server>> {
-            self.calls.fetch_add(1, Ordering::SeqCst);
-            Err(DriverError::unsupported("list"))
-        }
-        async fn get_server(&self, _: &str) -> DriverResult<Server> {
-            self.outcome()
-        }
-        async fn create_server(
-            &self,
-            _: &CreateServerRequest,
-            _: Option<&str>,
-        ) -> DriverResult<Server> {
-            Err(DriverError::unsupported("create"))
-        }
-        async fn start_server(&self, _: &str) -> DriverResult<Server> {
-            self.outcome()
-        }
-        async fn stop_server(&self, _: &str) -> DriverResult<Server> {
-            Err(DriverError::unsupported("stop"))
-        }
-        async fn reboot_server(&self, _: &str) -> DriverResult<Server> {
-            Err(DriverError::unsupported("reboot"))
-        }
-        async fn delete_server(&self, _: &str) -> DriverResult<Server> {
-            Err(DriverError::unsupported("delete"))
-        }
-        async fn list_images(&self, _: &ListRequest, _: &ImageFilter) -> DriverResult<Page<Image>> {
-            Err(DriverError::unsupported("images"))
-        }
-        async fn get_image(&self, _: &str) -> DriverResult<Image> {
-            Err(DriverError::unsupported("image"))
-        }
-        async fn list_sizes(&self, _: &ListRequest) -> DriverResult<Page<Size>> {
-            Err(DriverError::unsupported("sizes"))
-        }
-        async fn list_regions(&self, _: &ListRequest) -> DriverResult<Page<Region>> {
-            Err(DriverError::unsupported("regions"))
-        }
-        async fn list_volumes(&self, _: &ListRequest) -> DriverResult<Page<Volume>> {
-            Err(DriverError::unsupported("volumes"))
-        }
-        async fn get_volume(&self, _: &str) -> DriverResult<Volume> {
-            Err(DriverError::unsupported("volume"))
-        }
-        async fn create_volume(
-            &self,
-            _: &CreateVolumeRequest,
-            _: Option<&str>,
-        ) -> DriverResult<Volume> {
-            Err(DriverError::unsupported("volume"))
-        }
-        async fn delete_volume(&self, _: &str) -> DriverResult<Volume> {
-            Err(DriverError::unsupported("volume"))
-        }
-        async fn attach_volume(&self, _: &str, _: &str, _: Option<&str>) -> DriverResult<Volume> {
-            Err(DriverError::unsupported("volume"))
-        }
-        async fn detach_volume(&self, _: &str) -> DriverResult<Volume> {
-            Err(DriverError::unsupported("volume"))
-        }
-    }
-
-    fn entry(failures: usize, kind: ErrorKind) -> (ProviderEntry, Arc<Flaky>) {
-        let flaky = Arc::new(Flaky {
-            failures,
-            kind,
-            calls: AtomicUsize::new(0),
-        });
-        let quick = RetryPolicy {
-            attempts: 3,
-            min_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(5),
-        };
+    fn entry(fake: Fake) -> (ProviderEntry, Arc<Fake>) {
+        let fake = Arc::new(fake);
         (
-            ProviderEntry::new("p", "flaky", None, false, flaky.clone()).with_retry(quick),
-            flaky,
+            ProviderEntry::new("p", "fake", None, false, fake.clone()),
+            fake,
         )
     }
 
     #[tokio::test]
-    async fn temporary_read_failures_are_retried_until_success() {
-        let (entry, flaky) = entry(2, ErrorKind::Unavailable);
-        let got = entry
-            .call(DriverOp::GetServer, || entry.driver().get_server("s1"))
-            .await;
-        assert!(got.is_ok(), "{got:?}");
-        assert_eq!(flaky.calls.load(Ordering::SeqCst), 3);
-        assert_eq!(entry.info().health, ProviderHealth::Ok);
-    }
-
-    #[tokio::test]
-    async fn reads_give_up_after_the_last_attempt_with_a_labelled_error() {
-        let (entry, flaky) = entry(10, ErrorKind::Timeout);
-        let err = entry
-            .call(DriverOp::GetServer, || entry.driver().get_server("s1"))
-            .await
-            .err();
-        assert_eq!(flaky.calls.load(Ordering::SeqCst), 3);
-        let err = err.unwrap_or_else(|| DriverError::new(ErrorKind::NotFound, "none"));
-        assert_eq!(
-            (err.kind(), err.provider(), err.operation()),
-            (ErrorKind::Timeout, Some("p"), Some(DriverOp::GetServer))
-        );
-        assert_eq!(entry.info().health, ProviderHealth::Unavailable);
-    }
-
-    #[tokio::test]
-    async fn permanent_failures_and_mutations_are_not_retried() {
-        let (entry, flaky) = entry(1, ErrorKind::NotFound);
-        let _ = entry
-            .call(DriverOp::GetServer, || entry.driver().get_server("s1"))
-            .await;
-        assert_eq!(flaky.calls.load(Ordering::SeqCst), 1);
-        let (entry, flaky) = entry_for_mutation();
-        let got = entry
-            .call(DriverOp::StartServer, || entry.driver().start_server("s1"))
-            .await;
-        assert!(got.is_err());
-        assert_eq!(
-            flaky.calls.load(Ordering::SeqCst),
-            1,
-            "a mutation must not be repeated"
-        );
-    }
-
-    fn entry_for_mutation() -> (ProviderEntry, Arc<Flaky>) {
-        entry(1, ErrorKind::Unavailable)
-    }
-
-    #[tokio::test]
     async fn unsupported_operation_is_answered_without_calling() {
-        let (entry, flaky) = entry(0, ErrorKind::Unavailable);
-        let (req, filter) = (
-            ListRequest {
-                limit: 1,
-                cursor: None,
-            },
-            ServerFilter::default(),
-        );
+        let (entry, fake) = entry(Fake::new(Step::Answer));
+        let req = ListRequest {
+            limit: 1,
+            cursor: None,
+        };
         let err = entry
-            .call(DriverOp::ListServers, || {
-                entry.driver().list_servers(&req, &filter)
-            })
+            .call(DriverOp::ListVolumes, || entry.driver().list_volumes(&req))
             .await
             .err();
         assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::Unsupported));
-        assert_eq!(flaky.calls.load(Ordering::SeqCst), 0);
+        assert_eq!(fake.calls(), 0);
+        let filter = ServerFilter::default();
+        let listed = entry
+            .call(DriverOp::ListServers, || {
+                entry.driver().list_servers(&req, &filter)
+            })
+            .await;
+        assert!(listed.is_ok(), "{listed:?}");
+        assert_eq!(fake.calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn calls_are_made_once_by_call_and_retried_by_the_stack_only() {
+        let (entry, fake) = entry(Fake::new(Step::fail(ErrorKind::NotFound)));
+        let err = entry
+            .call(DriverOp::GetServer, || entry.driver().get_server("s1"))
+            .await
+            .err();
+        assert_eq!(fake.calls(), 1);
+        let err = err.map(|e| (e.kind(), e.provider().map(str::to_owned)));
+        assert_eq!(err, Some((ErrorKind::NotFound, Some("p".to_owned()))));
+    }
+
+    #[tokio::test]
+    async fn info_reads_capabilities_health_and_breaker_live() {
+        let (entry, fake) = entry(Fake::new(Step::Answer));
+        let before = entry.info();
+        assert!(!before.capabilities.start_server);
+        assert_eq!(
+            (before.health, before.breaker),
+            (ProviderHealth::Unknown, BreakerState::Closed)
+        );
+        fake.set_capabilities(Capabilities {
+            start_server: true,
+            ..fake.capabilities()
+        });
+        assert!(entry.driver().get_server("s1").await.is_ok());
+        let after = entry.info();
+        assert!(after.capabilities.start_server, "rediscovery shows at once");
+        assert_eq!(after.health, ProviderHealth::Ok);
+    }
+
+    #[tokio::test]
+    async fn provider_file_settings_rebuild_the_stack() {
+        let (entry, fake) = entry(Fake::new(Step::fail(ErrorKind::Unavailable)));
+        let entry = entry.with_layers(&LayerSettings {
+            retry_attempts: 1,
+            breaker_failures: 1,
+            ..LayerSettings::default()
+        });
+        assert!(entry.driver().get_server("s1").await.is_err());
+        assert!(entry.driver().get_server("s1").await.is_err());
+        assert_eq!(fake.calls(), 1, "the second call met the open breaker");
+        assert_eq!(entry.info().breaker, BreakerState::Open);
+        assert!(!entry.usable());
     }
 }

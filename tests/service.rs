@@ -66,7 +66,7 @@ async fn serve(service: Service) -> String {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-    let app = cloudgw::api::router_for(service);
+    let app = cloudgw::api::router_for(service, cloudgw::api::DEFAULT_REQUEST_TIMEOUT);
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });

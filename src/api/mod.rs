@@ -61,19 +61,22 @@ impl FromRef<Service> for AppState {
     }
 }
 
+/// The total deadline of a request when `serve --request-timeout` does not set one.
+pub const DEFAULT_REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The whole HTTP application with the service's default settings (10 s aggregate timeout, a
-/// random cursor key of this process).
+/// random cursor key of this process) and the default request deadline.
 pub fn router(state: AppState) -> Router {
-    router_for(Service::new(
-        state.registry,
-        state.ops,
-        ServiceSettings::default(),
-    ))
+    router_for(
+        Service::new(state.registry, state.ops, ServiceSettings::default()),
+        DEFAULT_REQUEST_TIMEOUT,
+    )
 }
 
 /// The whole HTTP application over `service`: API routes, `/openapi.json`, `/docs`, and the
-/// layers.
-pub fn router_for(service: Service) -> Router {
+/// layers; each request has `request_timeout` as its total deadline for provider calls (see
+/// [`crate::layers::deadline`]).
+pub fn router_for(service: Service, request_timeout: std::time::Duration) -> Router {
     let (api_routes, doc) = openapi::routes().split_for_parts();
     let doc = openapi::finish(doc);
     api_routes
@@ -92,8 +95,11 @@ pub fn router_for(service: Service) -> Router {
             )
         }))
         .layer(middleware::from_fn(negotiate_problems))
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            request_context(request_timeout, req, next)
+        }))
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(service)
 }
@@ -108,6 +114,28 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// end builds.
 pub fn path_segment(raw: &str) -> String {
     utf8_percent_encode(raw, SEGMENT).to_string()
+}
+
+/// The span of one request: every log line of the request carries its id.
+fn request_span(req: &Request) -> tracing::Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+}
+
+/// Sets the request's deadline and id for every provider call made while answering it.
+async fn request_context(timeout: std::time::Duration, req: Request, next: Next) -> Response {
+    let id: Option<Arc<str>> = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(Arc::from);
+    let deadline = tokio::time::Instant::now() + timeout;
+    let answer = crate::layers::deadline::scope(deadline, next.run(req));
+    crate::layers::request_id::maybe_scope(id, answer).await
 }
 
 /// Sends problems as plain JSON to clients that accept only that (see

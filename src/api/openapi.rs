@@ -135,7 +135,8 @@ fn add_problems(op: &mut Operation) {
 /// Which problem statuses each operation can answer.
 fn problem_statuses(operation_id: &str) -> &'static [u16] {
     match operation_id {
-        "list_providers" | "get_health" | "get_readiness" => &[500],
+        "list_providers" | "get_health" => &[500],
+        "get_readiness" => &[500, 503],
         "get_provider" | "get_operation" => &[404, 500],
         "list_all_servers" | "list_all_images" | "list_all_volumes" => &[400, 500],
         "list_servers" | "list_images" | "list_sizes" | "list_regions" | "list_volumes"

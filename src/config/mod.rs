@@ -29,6 +29,8 @@ pub struct ProviderConfig {
     pub driver: &'static str,
     /// The driver's settings, validated.
     pub settings: Arc<dyn DriverSettings>,
+    /// The `[layers]` table: retry, breaker, limit, coalescing and timeout settings.
+    pub layers: crate::layers::LayerSettings,
 }
 
 impl ProviderConfig {
@@ -154,6 +156,8 @@ pub fn parse_provider(
     if !errors.is_empty() {
         return Err(errors);
     }
+    let layers =
+        take_layers(&mut value).map_err(|e| vec![field_error(path, text, &e.field, e.message)])?;
     let (driver, settings) = deserialize_driver(value)
         .map_err(|e| vec![field_error(path, text, &e.field, e.message)])?;
     Ok(ProviderConfig {
@@ -161,7 +165,28 @@ pub fn parse_provider(
         path: path.to_owned(),
         driver,
         settings,
+        layers,
     })
+}
+
+/// Takes the `[layers]` table out of the file (every driver has one) and reads it, so the
+/// driver's own settings never see it.
+fn take_layers(value: &mut toml::Value) -> Result<crate::layers::LayerSettings, FieldError> {
+    let in_layers = |mut e: FieldError| {
+        e.field.insert(0, "layers".to_owned());
+        e
+    };
+    let Some(table) = value.as_table_mut().and_then(|t| t.remove("layers")) else {
+        return Ok(crate::layers::LayerSettings::default());
+    };
+    let layers: crate::layers::LayerSettings = deserialize_settings(table).map_err(in_layers)?;
+    layers.validate().map_err(|(field, message)| {
+        in_layers(FieldError {
+            field: vec![field.to_owned()],
+            message,
+        })
+    })?;
+    Ok(layers)
 }
 
 /// Reads `driver`, and the rest as that driver's settings through its row of the driver table

@@ -1,4 +1,5 @@
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::DriverOp;
@@ -35,22 +36,42 @@ pub enum Retry {
     Temporary,
 }
 
+/// Whether the failed request reached the provider: what decides if a mutation may be sent
+/// again (a create that was never sent cannot have made a server; one that timed out may have).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sent {
+    /// The request never left the gateway (connection refused, DNS failure, TLS handshake
+    /// failure, a gateway layer refused it): repeating it cannot duplicate anything.
+    No,
+    /// It may have reached the provider and been acted on (timed out, connection dropped after
+    /// the request was written): only idempotent calls may be repeated.
+    Maybe,
+    /// The provider answered; the error is its answer.
+    Yes,
+}
+
 /// A failed driver call: kind, retry status, where it came from and the provider's own words.
-#[derive(Debug)]
+///
+/// Cloning is cheap and keeps the source (shared), so one failed call can be handed to every
+/// caller that waited on it (coalescing).
+#[derive(Debug, Clone)]
 pub struct DriverError {
     kind: ErrorKind,
     retry: Retry,
+    sent: Sent,
     provider: Option<String>,
     operation: Option<DriverOp>,
     message: String,
     context: Vec<(&'static str, String)>,
     retry_after: Option<Duration>,
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl DriverError {
     /// An error of `kind` with a message (the provider's own words where it gave some).
     /// Rate limits, unavailability and timeouts are temporary; everything else permanent.
+    /// Whether it was sent is [`Sent::Yes`] (the provider answered) except for timeouts,
+    /// which are [`Sent::Maybe`]; transport failures set it with [`DriverError::with_sent`].
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> DriverError {
         let retry = match kind {
             ErrorKind::RateLimited | ErrorKind::Unavailable | ErrorKind::Timeout => {
@@ -58,9 +79,14 @@ impl DriverError {
             }
             _ => Retry::Permanent,
         };
+        let sent = match kind {
+            ErrorKind::Timeout => Sent::Maybe,
+            _ => Sent::Yes,
+        };
         DriverError {
             kind,
             retry,
+            sent,
             provider: None,
             operation: None,
             message: message.into(),
@@ -107,6 +133,12 @@ impl DriverError {
         self
     }
 
+    /// Sets whether the request reached the provider.
+    pub fn with_sent(mut self, sent: Sent) -> DriverError {
+        self.sent = sent;
+        self
+    }
+
     /// Sets how long the provider asked to wait.
     pub fn with_retry_after(mut self, after: Duration) -> DriverError {
         self.retry_after = Some(after);
@@ -118,7 +150,7 @@ impl DriverError {
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> DriverError {
-        self.source = Some(Box::new(source));
+        self.source = Some(Arc::new(source));
         self
     }
 
@@ -135,6 +167,22 @@ impl DriverError {
     /// Whether retrying can help, as a bool.
     pub fn is_temporary(&self) -> bool {
         self.retry == Retry::Temporary
+    }
+
+    /// Whether the request reached the provider.
+    pub fn sent(&self) -> Sent {
+        self.sent
+    }
+
+    /// Whether the request certainly never reached the provider, so even a mutation may be
+    /// sent again.
+    pub fn was_not_sent(&self) -> bool {
+        self.sent == Sent::No
+    }
+
+    /// Whether the provider did not answer in time (the request may have been acted on).
+    pub fn timed_out(&self) -> bool {
+        self.kind == ErrorKind::Timeout
     }
 
     /// The provider id, once set.
@@ -197,6 +245,32 @@ mod tests {
         assert!(DriverError::new(ErrorKind::Timeout, "late").is_temporary());
         assert!(!DriverError::new(ErrorKind::NotFound, "gone").is_temporary());
         assert!(!DriverError::new(ErrorKind::Auth, "no").is_temporary());
+    }
+
+    #[test]
+    fn timeouts_may_have_been_sent_and_answers_were() {
+        assert_eq!(
+            DriverError::new(ErrorKind::Timeout, "late").sent(),
+            Sent::Maybe
+        );
+        assert_eq!(
+            DriverError::new(ErrorKind::NotFound, "gone").sent(),
+            Sent::Yes
+        );
+        let refused = DriverError::new(ErrorKind::Unavailable, "refused").with_sent(Sent::No);
+        assert!(refused.was_not_sent());
+        assert!(!DriverError::new(ErrorKind::Timeout, "late").was_not_sent());
+    }
+
+    #[test]
+    fn a_clone_keeps_kind_context_and_source() {
+        let err = DriverError::new(ErrorKind::Unavailable, "down")
+            .with_context("http_status", "503")
+            .with_source(std::io::Error::other("reset"));
+        let copy = err.clone();
+        assert_eq!(copy.kind(), ErrorKind::Unavailable);
+        assert_eq!(copy.context("http_status"), Some("503"));
+        assert!(std::error::Error::source(&copy).is_some());
     }
 
     #[test]

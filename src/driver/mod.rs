@@ -4,9 +4,10 @@ mod capabilities;
 mod error;
 mod page;
 pub mod paging;
+pub mod transport;
 
 pub use capabilities::{Capabilities, DriverOp};
-pub use error::{DriverError, ErrorKind, Retry};
+pub use error::{DriverError, ErrorKind, Retry, Sent};
 pub use page::{ImageFilter, ListRequest, Page, ServerFilter};
 
 use async_trait::async_trait;

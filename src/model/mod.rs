@@ -23,7 +23,7 @@ pub use list::{
 };
 pub use operation::{Operation, OperationKind, OperationStatus, ResourceKind};
 pub use problem::{Problem, ProblemCode};
-pub use provider::{Provider, ProviderHealth};
+pub use provider::{BreakerState, Provider, ProviderHealth};
 pub use region::Region;
 pub use server::{ActionAdmission, CreateServerRequest, Server, ServerAction, ServerState};
 pub use size::Size;

@@ -90,6 +90,7 @@ pub(super) async fn follow(follower: Follower, mut op: Operation, goal: Goal) {
         events,
         entry,
     } = follower;
+    let _in_flight = crate::metrics::operation_in_flight(entry.id());
     let started = tokio::time::Instant::now();
     let mut pauses = ExponentialBuilder::default()
         .with_min_delay(settings.min_delay)

@@ -58,9 +58,9 @@ where
         .into_iter()
         .filter_map(|p| positions.get(p.id()).cloned().map(|pos| (p, pos)))
         .collect();
-    // MERGE: with the `layers` branch, also bound each call by the request's own deadline
-    // (`crate::layers::deadline::current()`), whichever is sooner.
-    let timeout = spec.timeout;
+    // The aggregate timeout, or the request's own deadline when that comes sooner.
+    let timeout =
+        crate::layers::deadline::remaining().map_or(spec.timeout, |left| spec.timeout.min(left));
     let pages = join_all(work.into_iter().map(|(provider, pos)| {
         // Items before `s` were served already: read them again and drop them.
         let req = ListRequest {

@@ -119,23 +119,19 @@ impl Service {
     }
 }
 
-/// Calls the driver, after the service's own checks.
-///
-/// MERGE: with the `layers` branch `entry.driver()` is the layered stack (retry, breaker,
-/// limits, metrics, health, and errors labelled with provider and operation), and this becomes
-/// `call().await`. Until then it goes through `ProviderEntry::call` so health, metrics and the
-/// read retry keep working on this branch; `call` checks capabilities again, which the service
-/// has already done.
+/// Calls the driver, after the service's own checks. `entry.driver()` is the layered stack
+/// (coalescing, retry, breaker, limits, metrics, health), and errors come out of it labelled
+/// with provider and operation, so nothing is checked or labelled again here.
 pub(crate) async fn invoke<T, F, Fut>(
-    entry: &ProviderEntry,
-    op: DriverOp,
-    call: F,
+    _entry: &ProviderEntry,
+    _op: DriverOp,
+    mut call: F,
 ) -> DriverResult<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = DriverResult<T>>,
 {
-    entry.call(op, call).await
+    call().await
 }
 
 /// Fills what the gateway derives for every driver: the provider id and the actions valid in

@@ -2,7 +2,7 @@
 //!
 //! Secrets never reach a log or an error: the URL (which carries `api_key` and `sig`) is built by
 //! reqwest from separate parts, only the method name is logged, and transport errors are kept
-//! without their URL (see [`super::error::from_transport`]).
+//! without their URL (see [`crate::driver::transport::from_reqwest`]).
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -15,7 +15,7 @@ use serde_json::Value;
 use super::config::GoGridSettings;
 use super::error;
 use crate::config::Secret;
-use crate::driver::{DriverError, DriverResult, ErrorKind};
+use crate::driver::{DriverError, DriverResult, ErrorKind, transport};
 
 /// How a call is sent. Reads are GETs; add/delete/power are POSTs with a form body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +138,7 @@ impl Client {
             .timeout(self.timeout)
             .send()
             .await
-            .map_err(|e| error::from_transport(e, self.timeout))?;
+            .map_err(|e| transport::from_reqwest(e, "GoGrid", self.timeout))?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
@@ -148,7 +148,7 @@ impl Client {
         let body = response
             .bytes()
             .await
-            .map_err(|e| error::from_transport(e, self.timeout))?;
+            .map_err(|e| transport::from_reqwest(e, "GoGrid", self.timeout))?;
         tracing::debug!(
             gogrid.method = method,
             http.status = status,

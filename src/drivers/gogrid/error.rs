@@ -135,28 +135,6 @@ pub(crate) fn bad_response(status: u16, what: &str, source: serde_json::Error) -
         .with_source(source)
 }
 
-/// A request that got no (complete) answer. The URL (which holds `api_key` and `sig`) is
-/// stripped from the kept source.
-pub(crate) fn from_transport(err: reqwest::Error, timeout: Duration) -> DriverError {
-    let (kind, message) = if err.is_timeout() {
-        (
-            ErrorKind::Timeout,
-            format!("GoGrid did not answer within {} s", timeout.as_secs_f64()),
-        )
-    } else if err.is_connect() {
-        (
-            ErrorKind::Unavailable,
-            "cannot connect to GoGrid".to_owned(),
-        )
-    } else {
-        (
-            ErrorKind::Unavailable,
-            "the request to GoGrid failed".to_owned(),
-        )
-    };
-    DriverError::new(kind, message).with_source(err.without_url())
-}
-
 /// `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3).
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();

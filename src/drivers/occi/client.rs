@@ -18,7 +18,7 @@ use super::config::{AuthConfig, OcciConfig, TokenHeader};
 use super::discovery::Discovery;
 use super::{error, mapping};
 use crate::config::Secret;
-use crate::driver::{DriverError, DriverResult, ErrorKind};
+use crate::driver::{DriverError, DriverResult, ErrorKind, transport};
 use crate::occi::{Entity, MediaType, Message, Rendered, ids, parse_collection, parse_entity};
 
 /// What the driver needs to reach one endpoint: a validated [`OcciConfig`] with its files read.
@@ -316,6 +316,10 @@ impl Client {
                 request.header(name, value)
             }
         };
+        // OCCI over HTTP carries a request id; pass the gateway's on so both logs match.
+        if let Some(id) = crate::layers::request_id::current() {
+            request = request.header("x-request-id", id.as_ref());
+        }
         if let Some(rendered) = body {
             request = request.headers(rendered.header_map());
             if !rendered.body.is_empty() {
@@ -326,13 +330,13 @@ impl Client {
         let response = request
             .send()
             .await
-            .map_err(|e| error::from_transport(e, self.timeout))?;
+            .map_err(|e| transport::from_reqwest(e, "the OCCI server", self.timeout))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = response
             .bytes()
             .await
-            .map_err(|e| error::from_transport(e, self.timeout))?;
+            .map_err(|e| transport::from_reqwest(e, "the OCCI server", self.timeout))?;
         tracing::debug!(
             occi.method = %method,
             occi.path = %path,

@@ -4,8 +4,6 @@
 //! plain-text body (pyssf, occi-py). A 401 naming a Keystone (`WWW-Authenticate: Keystone
 //! uri=…`) says so. Every error keeps `http_status` as context.
 
-use std::time::Duration;
-
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
@@ -152,31 +150,6 @@ pub(crate) fn bad_response(what: impl Into<String>) -> DriverError {
     DriverError::new(ErrorKind::BadResponse, what)
 }
 
-/// A request that got no (complete) answer. The URL is stripped from the kept source: it may
-/// carry credentials a user put in the endpoint.
-pub(crate) fn from_transport(err: reqwest::Error, timeout: Duration) -> DriverError {
-    let (kind, message) = if err.is_timeout() {
-        (
-            ErrorKind::Timeout,
-            format!(
-                "the OCCI server did not answer within {} s",
-                timeout.as_secs_f64()
-            ),
-        )
-    } else if err.is_connect() {
-        (
-            ErrorKind::Unavailable,
-            "cannot connect to the OCCI server (refused, unreachable or TLS failure)".to_owned(),
-        )
-    } else {
-        (
-            ErrorKind::Unavailable,
-            "the request to the OCCI server failed".to_owned(),
-        )
-    };
-    DriverError::new(kind, message).with_source(err.without_url())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,7 +246,7 @@ mod tests {
         let h = headers(&[("retry-after", "3")]);
         assert_eq!(
             from_answer(429, &h, "").retry_after(),
-            Some(Duration::from_secs(3))
+            Some(std::time::Duration::from_secs(3))
         );
         assert_eq!(from_answer(404, &h, "").retry_after(), None);
     }

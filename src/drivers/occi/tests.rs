@@ -592,3 +592,40 @@ fn real_query_interfaces_give_templates_zones_and_contextualization() {
     );
     assert!(capabilities_of(&d).attach_volume);
 }
+
+// --- request id ---------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_gateways_request_id_is_sent_as_x_request_id() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<Option<String>>::new()));
+    let record = seen.clone();
+    let app = Router::new().fallback(any(move |headers: HeaderMap| {
+        let record = record.clone();
+        async move {
+            let id = headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            record.lock().map(|mut s| s.push(id)).ok();
+            (StatusCode::OK, [("content-type", "text/plain")], "")
+        }
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let settings = OcciSettings {
+        endpoint: format!("http://{addr}"),
+        auth: Auth::None,
+        ca_bundle: None,
+        headers: Vec::new(),
+        timeout: Duration::from_secs(5),
+    };
+    let driver = OcciDriver::new("rid".into(), &settings, options()).expect("driver");
+    let _ = crate::layers::request_id::scope(Arc::from("rid-77"), driver.discover()).await;
+    let _ = driver.discover().await;
+    let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    assert_eq!(seen.first().cloned().flatten().as_deref(), Some("rid-77"));
+    assert_eq!(seen.last().cloned().flatten(), None, "no request, no id");
+}
