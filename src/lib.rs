@@ -12,6 +12,7 @@ pub mod config;
 pub mod driver;
 pub mod drivers;
 pub mod events;
+pub mod faultproxy;
 pub mod metrics;
 pub mod model;
 pub mod occi;

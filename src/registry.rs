@@ -373,11 +373,10 @@ async fn start_gogrid_simulator(
     let key = uuid::Uuid::new_v4().simple().to_string();
     let secret = uuid::Uuid::new_v4().simple().to_string();
     let options = sim::gogrid::SimOptions {
-        api_key: key.clone(),
-        shared_secret: secret.clone(),
-        clock_skew: Duration::from_secs(600),
         provision_delay: seconds(gg.simulator.provision_delay_secs),
         power_delay: seconds(gg.simulator.power_delay_secs),
+        public_ips_per_datacenter: gg.simulator.public_ips_per_datacenter,
+        ..sim::gogrid::SimOptions::new(key.clone(), secret.clone())
     };
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
     let running = sim::gogrid::spawn(options, loopback)

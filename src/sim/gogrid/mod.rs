@@ -51,6 +51,8 @@ use error::SimError;
 use params::Params;
 use state::State;
 
+pub use seed::{DEFAULT_PUBLIC_IPS_PER_DATACENTER, MAX_PUBLIC_IPS_PER_DATACENTER};
+
 /// Default of [`SimOptions::clock_skew`].
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(600);
 /// Default of [`SimOptions::provision_delay`]: none, so a new server is listed with an id at
@@ -76,6 +78,9 @@ pub struct SimOptions {
     pub provision_delay: Duration,
     /// How long a power transition takes.
     pub power_delay: Duration,
+    /// Public IPs per datacenter (3 datacenters), so how many servers each can hold; at most
+    /// [`MAX_PUBLIC_IPS_PER_DATACENTER`] (more are cut to it).
+    pub public_ips_per_datacenter: usize,
 }
 
 impl SimOptions {
@@ -87,6 +92,7 @@ impl SimOptions {
             clock_skew: DEFAULT_CLOCK_SKEW,
             provision_delay: DEFAULT_PROVISION_DELAY,
             power_delay: DEFAULT_POWER_DELAY,
+            public_ips_per_datacenter: DEFAULT_PUBLIC_IPS_PER_DATACENTER,
         }
     }
 }
@@ -99,6 +105,7 @@ impl fmt::Debug for SimOptions {
             .field("clock_skew", &self.clock_skew)
             .field("provision_delay", &self.provision_delay)
             .field("power_delay", &self.power_delay)
+            .field("public_ips_per_datacenter", &self.public_ips_per_datacenter)
             .finish()
     }
 }
@@ -117,7 +124,8 @@ struct Sim {
 
 /// The simulator's routes (`/api/...`) over a fresh account, for embedding in another server.
 pub fn router(opts: SimOptions) -> Router {
-    let state = State::new(opts.provision_delay, opts.power_delay);
+    let mut state = State::new(opts.provision_delay, opts.power_delay);
+    state.ips = seed::ip_pool_with(opts.public_ips_per_datacenter);
     let sim = Arc::new(Sim {
         opts,
         state: Mutex::new(state),
