@@ -21,10 +21,7 @@ const KEY: &str = "fixture-key";
 const SECRET: &str = "fixture-secret";
 
 fn fixture(rel: &str) -> Value {
-    let path = format!(
-        "{}/tests/fixtures/gogrid/{rel}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = format!("{}/tests/fixtures/gogrid/{rel}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {path}: {e}"))
 }

@@ -330,7 +330,7 @@ impl Rule {
     pub fn counts_fire(&self, n: u64) -> bool {
         self.first.is_none_or(|first| n <= first)
             && self.after.is_none_or(|after| n > after)
-            && self.every.is_none_or(|every| n % every == 0)
+            && self.every.is_none_or(|every| n.is_multiple_of(every))
     }
 }
 
