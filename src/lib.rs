@@ -13,6 +13,7 @@ pub mod config;
 pub mod driver;
 pub mod drivers;
 pub mod events;
+pub mod faultproxy;
 pub mod layers;
 pub mod metrics;
 pub mod model;

@@ -55,6 +55,28 @@ enum Command {
         #[command(subcommand)]
         cloud: SimulateCommand,
     },
+    /// Run a reverse proxy in front of a backend that injects faults (latency, hangs, 5xx,
+    /// 429 with Retry-After, connection resets, truncated and garbage bodies) by rules.
+    ///
+    /// Prints `listening on ADDR` as the first line of standard output once it listens (so
+    /// --listen 127.0.0.1:0 can be read back). Requests no rule fires for are forwarded
+    /// unchanged. GET /_faultproxy/stats answers the counters as JSON; PUT /_faultproxy/rules
+    /// replaces the rules with a TOML body. Rules file format: docs/fault-injection.md.
+    FaultProxy(FaultProxyArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct FaultProxyArgs {
+    /// The backend to forward to: an http:// URL (its path, if any, is put before every
+    /// request path).
+    #[arg(long, env = "CLOUDGW_UPSTREAM")]
+    upstream: reqwest::Url,
+    /// Address to listen on; loopback only. Port 0 picks a free port (printed on stdout).
+    #[arg(long, env = "CLOUDGW_LISTEN", default_value = "127.0.0.1:0")]
+    listen: SocketAddr,
+    /// Rules file (TOML, [[rule]] tables); without it every request is forwarded unchanged.
+    #[arg(long, env = "CLOUDGW_RULES")]
+    rules: Option<PathBuf>,
 }
 
 /// The OpenAPI version `cloudgw openapi` prints.
@@ -183,6 +205,14 @@ struct GoGridSimArgs {
     /// Seconds a power transition (Starting, Stopping, Restarting) takes.
     #[arg(long, env = "CLOUDGW_SIM_POWER_DELAY", default_value_t = 1.0)]
     power_delay: f64,
+    /// Public IPs per datacenter (3 datacenters): each server takes one, so this is how many
+    /// servers a datacenter holds. The default, 8, is the recorded account's pool.
+    #[arg(long, visible_alias = "public-ips", env = "CLOUDGW_SIM_PUBLIC_IPS",
+          default_value_t = sim::gogrid::DEFAULT_PUBLIC_IPS_PER_DATACENTER,
+          value_parser = clap::builder::TypedValueParser::map(
+              clap::value_parser!(u16).range(0..=sim::gogrid::MAX_PUBLIC_IPS_PER_DATACENTER as i64),
+              usize::from))]
+    public_ips_per_datacenter: usize,
 }
 
 fn init_logging(format: LogFormat) {
@@ -221,6 +251,7 @@ async fn main() -> ExitCode {
         Command::Simulate {
             cloud: SimulateCommand::Occi(args),
         } => simulate_occi(args).await,
+        Command::FaultProxy(args) => fault_proxy(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -337,6 +368,7 @@ async fn simulate_gogrid(args: GoGridSimArgs) -> Result<(), String> {
         clock_skew: Duration::from_secs(args.clock_skew),
         provision_delay: seconds(args.provision_delay, "provision-delay")?,
         power_delay: seconds(args.power_delay, "power-delay")?,
+        public_ips_per_datacenter: args.public_ips_per_datacenter,
     };
     let running = sim::gogrid::spawn(options, args.listen)
         .await
@@ -381,6 +413,33 @@ async fn simulate_occi(args: OcciSimArgs) -> Result<(), String> {
         running.endpoint()
     );
     println!("listening on {}", running.addr());
+    shutdown_signal().await;
+    Ok(())
+}
+
+async fn fault_proxy(args: FaultProxyArgs) -> Result<(), String> {
+    use cloudgw::faultproxy::{self, Rules};
+    use std::io::Write;
+    if !args.listen.ip().is_loopback() {
+        return Err(format!(
+            "refusing to listen on {}: the fault proxy serves only on loopback (127.0.0.1 or [::1])",
+            args.listen
+        ));
+    }
+    let rules = match &args.rules {
+        Some(path) => Rules::load(path).map_err(|e| e.to_string())?,
+        None => Rules::none(),
+    };
+    let count = rules.rules.len();
+    let running = faultproxy::start(args.upstream.clone(), rules, args.listen)
+        .await
+        .map_err(|e| e.to_string())?;
+    // The first stdout line is the contract with scripts and tests that pass port 0.
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "listening on {}", running.addr())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write to standard output: {e}"))?;
+    tracing::info!(upstream = %args.upstream, rules = count, "fault proxy ready");
     shutdown_signal().await;
     Ok(())
 }

@@ -162,11 +162,9 @@ async fn responses_never_show_provider_secrets() {
 #[tokio::test]
 async fn wrong_provider_credentials_are_a_502_naming_credentials() {
     let options = cloudgw::sim::gogrid::SimOptions {
-        api_key: "real-key".into(),
-        shared_secret: "real-secret".into(),
-        clock_skew: Duration::from_secs(600),
         provision_delay: Duration::ZERO,
         power_delay: Duration::ZERO,
+        ..cloudgw::sim::gogrid::SimOptions::new("real-key", "real-secret")
     };
     let sim = cloudgw::sim::gogrid::spawn(options, SocketAddr::from(([127, 0, 0, 1], 0))).await;
     let sim = sim.unwrap_or_else(|e| panic!("simulator: {e}"));

@@ -12,11 +12,9 @@ use cloudgw::sim::gogrid::{RunningSimulator, SimOptions, spawn};
 
 async fn setup(provision_delay: Duration) -> (RunningSimulator, Box<dyn Driver>) {
     let options = SimOptions {
-        api_key: "sim-key".into(),
-        shared_secret: "sim-secret".into(),
-        clock_skew: Duration::from_secs(600),
         provision_delay,
         power_delay: Duration::from_millis(100),
+        ..SimOptions::new("sim-key", "sim-secret")
     };
     let sim = spawn(options, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

@@ -46,6 +46,9 @@ pub struct SimulatorConfig {
     /// Seconds a power transition (Starting, Stopping, Restarting) takes.
     #[serde(default = "default_power_delay_secs")]
     pub power_delay_secs: f64,
+    /// Public IPs per datacenter (3 datacenters), so how many servers each can hold.
+    #[serde(default = "default_public_ips_per_datacenter")]
+    pub public_ips_per_datacenter: usize,
 }
 
 impl Default for SimulatorConfig {
@@ -53,6 +56,7 @@ impl Default for SimulatorConfig {
         SimulatorConfig {
             provision_delay_secs: 0.0,
             power_delay_secs: default_power_delay_secs(),
+            public_ips_per_datacenter: default_public_ips_per_datacenter(),
         }
     }
 }
@@ -67,6 +71,10 @@ fn default_timeout_secs() -> u64 {
 
 fn default_power_delay_secs() -> f64 {
     1.0
+}
+
+fn default_public_ips_per_datacenter() -> usize {
+    crate::sim::gogrid::DEFAULT_PUBLIC_IPS_PER_DATACENTER
 }
 
 /// What the driver needs to talk to one GoGrid account: a validated [`GoGridConfig`].
@@ -122,6 +130,14 @@ impl GoGridConfig {
         crate::drivers::check_simulator_delays(
             self.simulator.provision_delay_secs,
             self.simulator.power_delay_secs,
-        )
+        )?;
+        let max_ips = crate::sim::gogrid::MAX_PUBLIC_IPS_PER_DATACENTER;
+        if self.simulator.public_ips_per_datacenter > max_ips {
+            return Err((
+                "simulator.public_ips_per_datacenter",
+                format!("must be at most {max_ips}"),
+            ));
+        }
+        Ok(())
     }
 }

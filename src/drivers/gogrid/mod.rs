@@ -551,6 +551,7 @@ async fn start_simulator(
         clock_skew: Duration::from_secs(600),
         provision_delay: seconds(config.simulator.provision_delay_secs),
         power_delay: seconds(config.simulator.power_delay_secs),
+        public_ips_per_datacenter: config.simulator.public_ips_per_datacenter,
         ..crate::sim::gogrid::SimOptions::new(key.clone(), secret.clone())
     };
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));

@@ -52,6 +52,8 @@ use error::SimError;
 use params::Params;
 use state::State;
 
+pub use seed::{DEFAULT_PUBLIC_IPS_PER_DATACENTER, MAX_PUBLIC_IPS_PER_DATACENTER};
+
 /// Default of [`SimOptions::clock_skew`].
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(600);
 /// Default of [`SimOptions::provision_delay`]: none, so a new server is listed with an id at
@@ -77,6 +79,9 @@ pub struct SimOptions {
     pub provision_delay: Duration,
     /// How long a power transition takes.
     pub power_delay: Duration,
+    /// Public IPs per datacenter (3 datacenters), so how many servers each can hold; at most
+    /// [`MAX_PUBLIC_IPS_PER_DATACENTER`] (more are cut to it).
+    pub public_ips_per_datacenter: usize,
 }
 
 impl SimOptions {
@@ -88,6 +93,7 @@ impl SimOptions {
             clock_skew: DEFAULT_CLOCK_SKEW,
             provision_delay: DEFAULT_PROVISION_DELAY,
             power_delay: DEFAULT_POWER_DELAY,
+            public_ips_per_datacenter: DEFAULT_PUBLIC_IPS_PER_DATACENTER,
         }
     }
 }
@@ -100,6 +106,7 @@ impl fmt::Debug for SimOptions {
             .field("clock_skew", &self.clock_skew)
             .field("provision_delay", &self.provision_delay)
             .field("power_delay", &self.power_delay)
+            .field("public_ips_per_datacenter", &self.public_ips_per_datacenter)
             .finish()
     }
 }
@@ -125,7 +132,9 @@ pub fn router(opts: SimOptions) -> Router {
 
 /// [`router`] obeying `control`, with the control routes (`/_sim/…`).
 pub fn router_with_control(opts: SimOptions, control: SimControl) -> Router {
-    let state = State::new(opts.provision_delay, opts.power_delay).with_control(control.clone());
+    let mut state =
+        State::new(opts.provision_delay, opts.power_delay).with_control(control.clone());
+    state.ips = seed::ip_pool_with(opts.public_ips_per_datacenter);
     let sim = Arc::new(Sim {
         opts,
         state: Mutex::new(state),

@@ -359,19 +359,40 @@ pub fn images() -> Vec<Image> {
     images
 }
 
-/// The account's IP pool: per datacenter, 8 public addresses of a /28 from the documentation
-/// ranges (RFC 5737) and 4 private ones, all Unassigned. Ids are unique and ascending.
+/// Public addresses per datacenter a fresh account has unless configured: 8, so 24 in all (the
+/// recorded fixtures and the libcloud check rely on this pool).
+pub const DEFAULT_PUBLIC_IPS_PER_DATACENTER: usize = 8;
+
+/// Most public addresses per datacenter: the documentation range (RFC 5737 /24) of each
+/// datacenter has 253 hosts after .1; 250 keeps round numbers (750 servers in the account).
+pub const MAX_PUBLIC_IPS_PER_DATACENTER: usize = 250;
+
+/// The default IP pool ([`ip_pool_with`] of [`DEFAULT_PUBLIC_IPS_PER_DATACENTER`]).
 pub fn ip_pool() -> Vec<Ip> {
+    ip_pool_with(DEFAULT_PUBLIC_IPS_PER_DATACENTER)
+}
+
+/// The account's IP pool: per datacenter, `public` public addresses (at most
+/// [`MAX_PUBLIC_IPS_PER_DATACENTER`]) from the documentation ranges (RFC 5737), in a /28 as
+/// recorded while they fit in one (up to 12) and a /24 beyond, then 4 private ones, all
+/// Unassigned. Ids are unique and ascending.
+pub fn ip_pool_with(public: usize) -> Vec<Ip> {
     const PUBLIC_NETS: [&str; 3] = ["192.0.2", "198.51.100", "203.0.113"];
+    let public = public.min(MAX_PUBLIC_IPS_PER_DATACENTER);
+    let mask = if public <= 12 {
+        "255.255.255.240"
+    } else {
+        "255.255.255.0"
+    };
     let mut ips = Vec::new();
     let mut id = 5_348_099;
     for (i, dc) in DATACENTERS.iter().enumerate() {
         let net = PUBLIC_NETS[i];
-        for host in 2..10 {
+        for host in 2..2 + public {
             ips.push(Ip {
                 id,
                 ip: format!("{net}.{host}"),
-                subnet: format!("{net}.0/255.255.255.240"),
+                subnet: format!("{net}.0/{mask}"),
                 public: true,
                 datacenter: *dc,
                 assigned: false,
@@ -441,4 +462,34 @@ pub fn lookup(name: &str, images: &[Image]) -> Option<Vec<Opt>> {
         _ => return None,
     };
     Some(list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_pool_is_the_recorded_24_public_and_12_private() {
+        let pool = ip_pool();
+        assert_eq!(pool.iter().filter(|i| i.public).count(), 24);
+        assert_eq!(pool.iter().filter(|i| !i.public).count(), 12);
+        assert_eq!(pool[0].ip, "192.0.2.2");
+        assert_eq!(pool[0].subnet, "192.0.2.0/255.255.255.240");
+        assert_eq!(pool[0].id, 5_348_099);
+    }
+
+    #[test]
+    fn a_bigger_pool_has_unique_addresses_in_a_24_and_ascending_ids() {
+        let pool = ip_pool_with(MAX_PUBLIC_IPS_PER_DATACENTER);
+        let public: Vec<&Ip> = pool.iter().filter(|i| i.public).collect();
+        assert_eq!(public.len(), 3 * MAX_PUBLIC_IPS_PER_DATACENTER);
+        let mut addresses: Vec<&str> = pool.iter().map(|i| i.ip.as_str()).collect();
+        addresses.sort_unstable();
+        addresses.dedup();
+        assert_eq!(addresses.len(), pool.len());
+        assert!(pool.windows(2).all(|w| w[0].id < w[1].id));
+        assert!(public.iter().all(|i| i.subnet.ends_with("/255.255.255.0")));
+        assert_eq!(ip_pool_with(10_000).len(), pool.len(), "cut to the maximum");
+        assert_eq!(ip_pool_with(0).iter().filter(|i| i.public).count(), 0);
+    }
 }
