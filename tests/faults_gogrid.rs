@@ -3,38 +3,11 @@
 mod common;
 mod faults;
 
-use std::net::SocketAddr;
-
-use cloudgw::sim::gogrid::{RunningSimulator, SimOptions, spawn};
+use cloudgw::sim::gogrid::RunningSimulator;
 use faults::{Rig, TIMEOUT_SECS};
 
-const KEY: &str = "fault-key";
-const SECRET: &str = "fault-secret";
-
 async fn rig() -> (Rig, RunningSimulator) {
-    let sim = spawn(
-        SimOptions::new(KEY, SECRET),
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("simulator: {e}"));
-    let proxy = faults::proxy_for(&format!("http://{}", sim.addr())).await;
-    let config = common::provider_config(
-        "gogrid",
-        &format!(
-            "driver = \"gogrid\"\nendpoint = \"{}/api\"\napi_key = \"{KEY}\"\nshared_secret = \"{SECRET}\"\ntimeout_secs = {TIMEOUT_SECS}\n",
-            proxy.url()
-        ),
-    );
-    let gw = common::Gateway::start(vec![config]).await;
-    let rig = Rig {
-        gw,
-        proxy,
-        provider: "gogrid",
-        list_match: "path = \"/api/grid/server/list\"",
-    };
-    rig.assert_list_ok().await;
-    (rig, sim)
+    faults::gogrid_rig(TIMEOUT_SECS, "").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

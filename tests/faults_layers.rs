@@ -7,42 +7,15 @@
 mod common;
 mod faults;
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use cloudgw::faultproxy::Rules;
-use cloudgw::sim::gogrid::{RunningSimulator, SimOptions, spawn};
-use faults::{Rig, list_rules};
+use cloudgw::sim::gogrid::RunningSimulator;
+use faults::{GOGRID_LIST as LIST, Rig, list_rules};
 
-const KEY: &str = "layers-key";
-const SECRET: &str = "layers-secret";
-const LIST: &str = "path = \"/api/grid/server/list\"";
-
-/// A GoGrid simulator behind a fault proxy, and a gateway whose provider has `layers` as its
-/// `[layers]` table.
+/// The GoGrid rig with `layers` as the provider's `[layers]` table.
 async fn rig(layers: &str) -> (Rig, RunningSimulator) {
-    let sim = spawn(
-        SimOptions::new(KEY, SECRET),
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("simulator: {e}"));
-    let proxy = faults::proxy_for(&format!("http://{}", sim.addr())).await;
-    let config = common::provider_config(
-        "gogrid",
-        &format!(
-            "driver = \"gogrid\"\nendpoint = \"{}/api\"\napi_key = \"{KEY}\"\nshared_secret = \"{SECRET}\"\ntimeout_secs = 5\n\n[layers]\n{layers}\n",
-            proxy.url()
-        ),
-    );
-    let gw = common::Gateway::start(vec![config]).await;
-    let rig = Rig {
-        gw,
-        proxy,
-        provider: "gogrid",
-        list_match: LIST,
-    };
-    (rig, sim)
+    faults::gogrid_rig(5, &format!("\n[layers]\n{layers}\n")).await
 }
 
 fn fired(rig: &Rig) -> u64 {

@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use cloudgw::faultproxy::{self, Rules, RunningProxy};
+use cloudgw::sim::gogrid::{RunningSimulator, SimOptions};
 
 use crate::common::{Answer, Gateway};
 
@@ -39,6 +40,39 @@ pub async fn proxy_for(upstream: &str) -> RunningProxy {
     faultproxy::start(url, Rules::none(), listen)
         .await
         .unwrap_or_else(|e| panic!("fault proxy: {e}"))
+}
+
+/// The backend call of a GoGrid server list.
+pub const GOGRID_LIST: &str = "path = \"/api/grid/server/list\"";
+
+/// A GoGrid simulator behind a fault proxy, and a gateway whose provider `gogrid` reaches it
+/// through the proxy with `timeout_secs` and the provider file's `extra` lines (a `[layers]`
+/// table, …). The list is checked to work before the rig is handed out.
+pub async fn gogrid_rig(timeout_secs: u64, extra: &str) -> (Rig, RunningSimulator) {
+    let (key, secret) = ("fault-key", "fault-secret");
+    let sim = cloudgw::sim::gogrid::spawn(
+        SimOptions::new(key, secret),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("simulator: {e}"));
+    let proxy = proxy_for(&format!("http://{}", sim.addr())).await;
+    let config = crate::common::provider_config(
+        "gogrid",
+        &format!(
+            "driver = \"gogrid\"\nendpoint = \"{}/api\"\napi_key = \"{key}\"\nshared_secret = \"{secret}\"\ntimeout_secs = {timeout_secs}\n{extra}",
+            proxy.url()
+        ),
+    );
+    let gw = Gateway::start(vec![config]).await;
+    let rig = Rig {
+        gw,
+        proxy,
+        provider: "gogrid",
+        list_match: GOGRID_LIST,
+    };
+    rig.assert_list_ok().await;
+    (rig, sim)
 }
 
 /// Rules with one rule: the list's match lines, then `fault`.
