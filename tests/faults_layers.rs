@@ -10,13 +10,17 @@ mod faults;
 use std::time::Duration;
 
 use cloudgw::faultproxy::Rules;
-use cloudgw::sim::gogrid::RunningSimulator;
-use faults::{GOGRID_LIST as LIST, Rig, list_rules};
+use faults::{Driver, Rig, list_rules};
 
 /// The GoGrid rig with `layers` as the provider's `[layers]` table.
-async fn rig(layers: &str) -> (Rig, RunningSimulator) {
-    faults::gogrid_rig(5, &format!("\n[layers]\n{layers}\n")).await
+async fn rig(layers: &str) -> Rig {
+    Driver::GoGrid
+        .rig(5, &format!("\n[layers]\n{layers}\n"))
+        .await
 }
+
+/// The backend call of a GoGrid server list.
+const LIST: &str = "path = \"/api/grid/server/list\"";
 
 fn fired(rig: &Rig) -> u64 {
     rig.proxy.stats().rule("list").map_or(0, |r| r.fired)
@@ -28,7 +32,7 @@ fn matched(rig: &Rig) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_read_is_tried_retry_attempts_times_in_all() {
-    let (rig, _sim) = rig("retry_attempts = 3\nbreaker_failures = 0\n").await;
+    let rig = rig("retry_attempts = 3\nbreaker_failures = 0\n").await;
     rig.proxy.set_rules(list_rules(
         LIST,
         r#"{ kind = "status", status = 503, body = "down" }"#,
@@ -49,7 +53,7 @@ async fn a_failing_read_is_tried_retry_attempts_times_in_all() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_breaker_opens_fails_fast_and_closes_after_its_cool_down() {
     let layers = "retry_attempts = 1\nbreaker_failures = 2\nbreaker_cooldown_secs = 1\n";
-    let (rig, _sim) = rig(layers).await;
+    let rig = rig(layers).await;
     rig.proxy
         .set_rules(list_rules(LIST, r#"{ kind = "status", status = 503 }"#));
     for _ in 0..2 {
@@ -97,7 +101,7 @@ async fn concurrent_lists(rig: &Rig) -> Vec<u16> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identical_concurrent_lists_share_one_backend_call() {
-    let (rig, _sim) = rig("").await;
+    let rig = rig("").await;
     let statuses = concurrent_lists(&rig).await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     assert_eq!(matched(&rig), 1, "backend calls for 64 identical lists");
@@ -105,7 +109,7 @@ async fn identical_concurrent_lists_share_one_backend_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_coalescing_each_list_calls_the_backend() {
-    let (rig, _sim) = rig("coalesce = false\n").await;
+    let rig = rig("coalesce = false\n").await;
     let statuses = concurrent_lists(&rig).await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     assert_eq!(matched(&rig), 64, "backend calls for 64 lists");
