@@ -2,9 +2,11 @@
 //! proxy, and what the gateway answers: each fault kind must become the problem the API
 //! documents (README "What the API promises", docs/api-design.md), and `/healthz` must answer
 //! 200 while a faulted call is in flight. [`Driver::rig`] builds the same rig for every driver;
-//! `tests/faults_{gogrid,occi,aws}.rs` run the mapping cases on it.
+//! `tests/faults_{gogrid,occi,aws}.rs` run the mapping cases on it and `tests/faults_layers.rs`
+//! the cases of [`layers`] (retry, breaker, coalescing) on all three.
 #![allow(dead_code)]
 
+pub mod layers;
 #[path = "../common/moto.rs"]
 pub mod moto;
 
@@ -29,6 +31,10 @@ pub const MOTO_TIMEOUT_SECS: u64 = 3;
 /// Retry-After of the injected 429s: longer than the longest pause the gateway waits for
 /// (2 s), so the gateway answers 429 at once instead of retrying.
 pub const RETRY_AFTER_SECS: u64 = 30;
+
+/// The words every [`Rig::refusal`] carries as the provider's message, so a test can tell that
+/// the driver read the backend's own error format.
+pub const REFUSAL_MESSAGE: &str = "injected refusal";
 
 /// A driver and the backend the fault tests run it against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +65,9 @@ pub struct Rig {
     pub provider: &'static str,
     /// The TOML lines (method, path, body) that match the backend call of a server list.
     pub list_match: &'static str,
+    /// A fault answering the list with a 400 in the backend's own error format, saying
+    /// [`REFUSAL_MESSAGE`]: a permanent refusal, which must not be retried.
+    pub refusal: &'static str,
     backend: Backend,
 }
 
@@ -70,6 +79,18 @@ pub async fn proxy_for(upstream: &str) -> RunningProxy {
         .await
         .unwrap_or_else(|e| panic!("fault proxy: {e}"))
 }
+
+/// GoGrid's own error answer (a JSON list of error objects), as the real API sends for bad
+/// input (`IllegalArgumentException`).
+const GOGRID_REFUSAL: &str = r#"{ kind = "status", status = 400, content_type = "application/json", body = '{"list":[{"object":"error","errorcode":"IllegalArgumentException","message":"injected refusal"}],"method":"/grid/server/list","status":"failure","summary":{"total":1,"start":0,"numpages":0,"returned":1}}' }"#;
+
+/// rOCCI answers errors as a status with a `text/plain` message.
+const OCCI_REFUSAL: &str =
+    r#"{ kind = "status", status = 400, content_type = "text/plain", body = "injected refusal" }"#;
+
+/// EC2's Query API error document; `InvalidParameterValue` is permanent bad input in
+/// `src/drivers/aws/error.rs`.
+const EC2_REFUSAL: &str = r#"{ kind = "status", status = 400, content_type = "text/xml;charset=UTF-8", body = '<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>InvalidParameterValue</Code><Message>injected refusal</Message></Error></Errors><RequestID>fault-proxy-refusal</RequestID></Response>' }"#;
 
 impl Driver {
     /// The driver's backend behind a fault proxy, and a gateway whose one provider reaches it
@@ -105,6 +126,7 @@ impl Driver {
             proxy,
             provider: self.provider(),
             list_match: self.list_match(),
+            refusal: self.refusal(),
             backend,
         };
         rig.assert_list_ok().await;
@@ -127,6 +149,15 @@ impl Driver {
             Driver::GoGrid => "path = \"/api/grid/server/list\"",
             Driver::Occi => "method = \"GET\"\npath = \"/compute/\"",
             Driver::Aws => "method = \"POST\"\nbody = \"Action=DescribeInstances\"",
+        }
+    }
+
+    /// A 400 in the backend's own error format: see [`Rig::refusal`].
+    fn refusal(self) -> &'static str {
+        match self {
+            Driver::GoGrid => GOGRID_REFUSAL,
+            Driver::Occi => OCCI_REFUSAL,
+            Driver::Aws => EC2_REFUSAL,
         }
     }
 
