@@ -160,6 +160,19 @@ where
                 DisplayErrorContext(&err)
             ),
         ),
+        // The SDK reads the whole body before it parses, so a body cut short (the connection
+        // closed before the announced `Content-Length`, or reset mid-body) arrives here, as
+        // hyper's body error over an I/O error. That is the transport breaking, as the other
+        // drivers see it (`driver::transport`: unavailable, temporary; the request was
+        // received). Anything else here is an answer the SDK cannot read.
+        SdkError::ResponseError(response) if broke_off(&err) => {
+            let status = response.raw().status().as_u16();
+            DriverError::new(
+                ErrorKind::Unavailable,
+                format!("the answer from EC2 (HTTP {status}) broke off before its end"),
+            )
+            .with_context("http_status", status.to_string())
+        }
         SdkError::ResponseError(response) => {
             let status = response.raw().status().as_u16();
             DriverError::new(
@@ -178,6 +191,19 @@ where
         None => driver_error,
     };
     driver_error.with_source(err)
+}
+
+/// Whether `err` or one of its sources is an I/O error: the connection failed while the body
+/// was read (hyper wraps the I/O error, the SDK boxes hyper's).
+fn broke_off(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if e.is::<std::io::Error>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 #[cfg(test)]
@@ -250,5 +276,95 @@ mod tests {
         assert!(throttled.is_temporary());
         let denied = DriverError::new(classify(Some("UnauthorizedOperation"), Some(403)), "no");
         assert!(!denied.is_temporary());
+    }
+
+    /// A loopback server that reads one request and answers it with the head of a 200 that
+    /// announces 1000 bytes, sends 20 and closes: what the fault proxy's `truncate` does.
+    async fn truncating_server() -> std::net::SocketAddr {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let Ok(listener) = tokio::net::TcpListener::bind("127.0.0.1:0").await else {
+            panic!("cannot bind a loopback port")
+        };
+        let Ok(addr) = listener.local_addr() else {
+            panic!("no local address")
+        };
+        tokio::spawn(async move {
+            let Ok((mut conn, _)) = listener.accept().await else {
+                return;
+            };
+            // Read the whole request (head and form body) first: closing with unread bytes
+            // would reset the connection instead of ending the body early.
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !request_complete(&request) {
+                match conn.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: text/xml;charset=UTF-8\r\nContent-Length: 1000\r\n\r\n";
+            let _ = conn.write_all(head.as_bytes()).await;
+            let _ = conn.write_all(b"<DescribeRegionsResp").await;
+            let _ = conn.shutdown().await;
+        });
+        addr
+    }
+
+    /// Whether `bytes` hold a request head and as much body as its `Content-Length` says.
+    fn request_complete(bytes: &[u8]) -> bool {
+        let text = String::from_utf8_lossy(bytes);
+        let Some(end) = text.find("\r\n\r\n") else {
+            return false;
+        };
+        let length = text[..end]
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+            .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        bytes.len() >= end + 4 + length
+    }
+
+    /// Through the SDK's own HTTP stack: the error a body cut short really arrives as.
+    #[tokio::test]
+    async fn a_body_cut_short_is_the_transport_failing() {
+        use aws_sdk_ec2::config::{BehaviorVersion, Credentials, Region};
+        let addr = truncating_server().await;
+        let config = aws_sdk_ec2::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("k", "s", None, None, "test"))
+            .endpoint_url(format!("http://{addr}"))
+            .retry_config(aws_sdk_ec2::config::retry::RetryConfig::disabled())
+            .build();
+        let client = aws_sdk_ec2::Client::from_conf(config);
+        let Err(err) = client.describe_regions().send().await else {
+            panic!("a truncated answer was read as a whole")
+        };
+        assert!(
+            matches!(err, SdkError::ResponseError(_)),
+            "the SDK reports a cut body differently now: {err:?}"
+        );
+        let mapped = from_sdk(err);
+        assert_eq!(mapped.kind(), ErrorKind::Unavailable, "{mapped:?}");
+        assert!(mapped.is_temporary());
+        assert_eq!(mapped.context("http_status"), Some("200"));
+        let problem = mapped.to_problem();
+        assert_eq!(problem.status, 503, "{problem:?}");
+    }
+
+    /// A response error that is not the connection failing stays a bad response (502).
+    #[test]
+    fn other_response_errors_are_bad_responses() {
+        use aws_sdk_ec2::config::http::HttpResponse;
+        use aws_sdk_ec2::operation::describe_regions::DescribeRegionsError;
+        let raw = HttpResponse::new(http::StatusCode::OK.into(), "".into());
+        let err: SdkError<DescribeRegionsError, HttpResponse> =
+            SdkError::response_error("an interceptor refused the answer", raw);
+        assert_eq!(from_sdk(err).kind(), ErrorKind::BadResponse);
+        let raw = HttpResponse::new(http::StatusCode::OK.into(), "".into());
+        let cut = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "cut");
+        let err: SdkError<DescribeRegionsError, HttpResponse> = SdkError::response_error(cut, raw);
+        assert_eq!(from_sdk(err).kind(), ErrorKind::Unavailable);
     }
 }
