@@ -500,7 +500,20 @@ mod tests {
             };
             addr
         };
-        let mapped = call_failing(addr, Duration::from_secs(5)).await;
+        let client = sdk_client(addr, Duration::from_secs(5));
+        let Err(err) = client.describe_regions().send().await else {
+            panic!("a call to a closed port succeeded")
+        };
+        // DNS and TLS failures are told by the same hyper-util error, not by the refusal's
+        // io::Error: if the SDK's hyper-util stops being the one this crate names (two
+        // versions in Cargo.lock), the downcast fails and this says so.
+        assert!(
+            sources(&err).any(|e| e
+                .downcast_ref::<hyper_util::client::legacy::Error>()
+                .is_some_and(hyper_util::client::legacy::Error::is_connect)),
+            "no hyper-util connect error in the chain: {err:?}"
+        );
+        let mapped = from_sdk(err);
         assert_eq!(mapped.sent(), Sent::No, "{mapped:?}");
         assert!(mapped.was_not_sent());
         assert_eq!(mapped.kind(), ErrorKind::Unavailable, "{mapped:?}");
