@@ -15,6 +15,7 @@ pub mod drivers;
 pub mod events;
 pub mod faultproxy;
 pub mod layers;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod occi;

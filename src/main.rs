@@ -19,12 +19,6 @@ use cloudgw::service::{CursorKey, Service, ServiceSettings};
 use cloudgw::sim;
 use cloudgw::store::MemoryStore;
 
-/// mimalloc instead of glibc malloc: after 1,000 connections glibc kept ~85 MiB of freed pages
-/// (given back only by `malloc_trim`), and JSON parsing spends much of its time allocating
-/// (README "Benchmarks", (b) and (d)).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// cloudgw: one REST API for many clouds (AWS EC2, GoGrid-style, OCCI).
 ///
 /// Every flag can also be set through the environment variable named in its help
@@ -304,6 +298,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     tracing::info!(
         "serving on http://{addr} (docs: http://{addr}/docs); no API tokens are configured, so only loopback is served"
     );
+    cloudgw::memory::spawn_trimmer(cloudgw::memory::TRIM_AFTER_IDLE);
     axum::serve(listener, api::router_for(service, request_timeout))
         .with_graceful_shutdown(shutdown_signal())
         .await

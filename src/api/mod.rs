@@ -160,6 +160,7 @@ async fn record_metrics(req: Request, next: Next) -> Response {
         response.status().as_u16(),
         started.elapsed(),
     );
+    crate::memory::note_request();
     response
 }
 
