@@ -4,7 +4,7 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use time::OffsetDateTime;
 
-use crate::driver::{DriverError, DriverOp, ErrorKind};
+use crate::driver::{DriverError, ErrorKind};
 use crate::events::Events;
 use crate::model::{
     CloudEvent, EventType, Operation, OperationStatus, Problem, ProblemCode, ResourceKind, Server,
@@ -168,10 +168,7 @@ async fn observe(
 ) -> (Observation, Option<Seen>) {
     match goal {
         Goal::Server(target) => {
-            let seen = crate::service::invoke(entry, DriverOp::GetServer, || {
-                entry.driver().get_server(id)
-            })
-            .await;
+            let seen = entry.driver().get_server(id).await;
             match seen {
                 Ok(server) => (
                     server_progress(server.state, target, in_grace),
@@ -181,10 +178,7 @@ async fn observe(
             }
         }
         Goal::ServerGone => {
-            let seen = crate::service::invoke(entry, DriverOp::GetServer, || {
-                entry.driver().get_server(id)
-            })
-            .await;
+            let seen = entry.driver().get_server(id).await;
             match seen {
                 Ok(server) => {
                     let observation = match server.state {
@@ -198,10 +192,7 @@ async fn observe(
             }
         }
         Goal::Volume(target) => {
-            let seen = crate::service::invoke(entry, DriverOp::GetVolume, || {
-                entry.driver().get_volume(id)
-            })
-            .await;
+            let seen = entry.driver().get_volume(id).await;
             match seen {
                 Ok(volume) => {
                     let observation = match volume.state {
@@ -218,10 +209,7 @@ async fn observe(
             }
         }
         Goal::VolumeGone => {
-            let seen = crate::service::invoke(entry, DriverOp::GetVolume, || {
-                entry.driver().get_volume(id)
-            })
-            .await;
+            let seen = entry.driver().get_volume(id).await;
             match seen {
                 Ok(volume) => {
                     let observation = match volume.state {

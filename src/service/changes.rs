@@ -12,7 +12,7 @@ use super::error::{ServiceError, ServiceResult};
 use super::idempotency::{self, Identity};
 use super::outcome::{Change, ChangeOptions, MAX_WAIT};
 use super::reads::{read_server, read_volume};
-use super::{Caller, Service, finish_server, invoke};
+use super::{Caller, Service, finish_server};
 use crate::driver::{DriverOp, DriverResult};
 use crate::model::{
     ActionAdmission, AttachVolumeRequest, CreateServerRequest, CreateVolumeRequest, Operation,
@@ -179,10 +179,7 @@ impl Service {
         let token = options.idempotency_key.as_ref().map(|k| k.as_str());
         let identity = identity(DriverOp::CreateServer, &entry, None, body);
         self.once(caller, options, identity, || async {
-            let created = invoke(&entry, DriverOp::CreateServer, || {
-                entry.driver().create_server(body, token)
-            })
-            .await?;
+            let created = entry.driver().create_server(body, token).await?;
             let server = finish_server(&entry, created);
             let goal = Goal::Server(ServerState::Running);
             self.follow_server(
@@ -237,15 +234,13 @@ impl Service {
                     ActionAdmission::Conflict => Err(conflict(&entry, &server, action)),
                     ActionAdmission::Allowed => {
                         let driver = entry.driver();
-                        let call = || async {
-                            match action {
-                                ServerAction::Start => driver.start_server(id).await,
-                                ServerAction::Stop => driver.stop_server(id).await,
-                                ServerAction::Reboot => driver.reboot_server(id).await,
-                                ServerAction::Delete => driver.delete_server(id).await,
-                            }
+                        let changed = match action {
+                            ServerAction::Start => driver.start_server(id).await,
+                            ServerAction::Stop => driver.stop_server(id).await,
+                            ServerAction::Reboot => driver.reboot_server(id).await,
+                            ServerAction::Delete => driver.delete_server(id).await,
                         };
-                        let after = finish_server(&entry, invoke(&entry, op, call).await?);
+                        let after = finish_server(&entry, changed?);
                         let (goal, finally) = match action {
                             ServerAction::Delete => (Goal::ServerGone, Finally::Gone),
                             other => (Goal::Server(ServerState::after(other)), Finally::Read),
@@ -315,10 +310,7 @@ impl Service {
         };
         let extra = |entry: &ProviderEntry| check::create_volume(entry, body);
         self.change_volume(caller, provider, verb, options, extra, |entry| async move {
-            invoke(&entry, DriverOp::CreateVolume, || {
-                entry.driver().create_volume(body, token)
-            })
-            .await
+            entry.driver().create_volume(body, token).await
         })
         .await
     }
@@ -345,12 +337,7 @@ impl Service {
             verb,
             options,
             |_| Ok(()),
-            |entry| async move {
-                invoke(&entry, DriverOp::DeleteVolume, || {
-                    entry.driver().delete_volume(id)
-                })
-                .await
-            },
+            |entry| async move { entry.driver().delete_volume(id).await },
         )
         .await
     }
@@ -375,10 +362,10 @@ impl Service {
         let extra = |_: &ProviderEntry| check::attach_volume(body);
         self.change_volume(caller, provider, verb, options, extra, |entry| async move {
             let device = body.device.as_deref();
-            invoke(&entry, DriverOp::AttachVolume, || {
-                entry.driver().attach_volume(id, &body.server_id, device)
-            })
-            .await
+            entry
+                .driver()
+                .attach_volume(id, &body.server_id, device)
+                .await
         })
         .await
     }
@@ -405,12 +392,7 @@ impl Service {
             verb,
             options,
             |_| Ok(()),
-            |entry| async move {
-                invoke(&entry, DriverOp::DetachVolume, || {
-                    entry.driver().detach_volume(id)
-                })
-                .await
-            },
+            |entry| async move { entry.driver().detach_volume(id).await },
         )
         .await
     }
