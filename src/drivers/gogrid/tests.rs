@@ -11,6 +11,8 @@ use super::client::{Envelope, parse_response, sign};
 use super::mapping::{self, NativeImage, NativeIp, NativeOption, NativeServer};
 use super::*;
 use crate::config::Secret;
+use crate::driver::DriverOp;
+use crate::layers::{Labels, LayerSettings};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/gogrid");
 
@@ -171,6 +173,19 @@ fn driver(fake: &Fake) -> GoGridDriver {
     driver_with(&fake.endpoint, "1.9", Duration::from_secs(5))
 }
 
+/// `driver` inside its layer stack, as the gateway calls it: errors are labelled with provider
+/// and operation there, not by the driver. Retry and the breaker are off, so every answer of
+/// the driver comes through once and as it was.
+fn stacked(driver: GoGridDriver) -> Arc<dyn Driver> {
+    let settings = LayerSettings {
+        retry_attempts: 1,
+        breaker_failures: 0,
+        ..LayerSettings::default()
+    };
+    let labels = Labels::new("gg", "gogrid", &settings);
+    crate::layers::stack(Arc::new(driver), &settings, labels)
+}
+
 fn envelope_body(method: &str, items: &[Value], total: usize) -> String {
     json!({"list": items, "method": method, "status": "success",
         "summary": {"total": total, "start": 0, "numpages": 0, "returned": items.len()}})
@@ -286,7 +301,7 @@ async fn get_server_missing_everywhere_is_not_found_with_provider_and_operation(
         _ => fixture_answer(200, "libcloud/compute/server_list.json"),
     })
     .await;
-    let err = driver(&fake).get_server("nope").await.unwrap_err();
+    let err = stacked(driver(&fake)).get_server("nope").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.provider(), Some("gg"));
     assert_eq!(err.operation(), Some(DriverOp::GetServer));
@@ -364,7 +379,7 @@ async fn create_server_picks_a_free_public_ip_and_posts_a_form() {
 #[tokio::test]
 async fn create_server_without_a_free_ip_says_why() {
     let fake = fake(create_fake_answer).await;
-    let driver = driver(&fake);
+    let driver = stacked(driver(&fake));
     let err = driver
         .create_server(&create_request("a", Some("US-East-1")), None)
         .await
@@ -382,7 +397,7 @@ async fn create_server_without_a_free_ip_says_why() {
 #[tokio::test]
 async fn create_server_rejects_what_gogrid_cannot_do_before_calling() {
     let fake = fake(create_fake_answer).await;
-    let driver = driver(&fake);
+    let driver = stacked(driver(&fake));
     let mut with_zone = create_request("a", None);
     with_zone.zone = Some("z".into());
     let mut with_key = create_request("a", None);
@@ -496,7 +511,11 @@ async fn connection_refused_is_unavailable() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let driver = driver_with(&format!("http://{addr}/api"), "1.9", Duration::from_secs(2));
+    let driver = stacked(driver_with(
+        &format!("http://{addr}/api"),
+        "1.9",
+        Duration::from_secs(2),
+    ));
     let err = driver.get_image("1").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unavailable);
     assert!(err.is_temporary());
@@ -555,7 +574,7 @@ async fn sizes_and_regions_page_in_memory() {
         _ => fixture_answer(200, "deltacloud-recorded/lookup_list_ip_datacenter.json"),
     })
     .await;
-    let driver = driver(&fake);
+    let driver = stacked(driver(&fake));
     let req = ListRequest {
         limit: 2,
         cursor: Some("o:6".into()),
@@ -587,7 +606,11 @@ async fn sizes_and_regions_page_in_memory() {
 
 #[tokio::test]
 async fn volumes_are_unsupported_and_capabilities_say_so() {
-    let driver = driver_with("http://127.0.0.1:9/api", "1.9", Duration::from_secs(1));
+    let driver = stacked(driver_with(
+        "http://127.0.0.1:9/api",
+        "1.9",
+        Duration::from_secs(1),
+    ));
     let caps = driver.capabilities();
     assert!(
         caps.list_servers && caps.create_server_in_region && caps.get_image && caps.list_regions
