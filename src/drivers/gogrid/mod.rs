@@ -22,7 +22,8 @@ mod paging;
 mod tests;
 
 pub use client::sign as signature;
-pub use config::{GoGridConfig, GoGridSettings, SimulatorConfig};
+pub(crate) use config::GoGridSettings;
+pub use config::{GoGridConfig, SimulatorConfig};
 /// `Retry-After` parsing, shared with the other HTTP drivers.
 pub(crate) use error::parse_retry_after;
 
@@ -61,9 +62,9 @@ pub struct GoGridDriver {
 
 impl GoGridDriver {
     /// A driver for `provider` talking to the API described by `settings`; fails when the
-    /// endpoint is not an http(s) URL. The gateway builds through [`DriverSettings::build`];
-    /// this is for a driver pointed at a server already running (tests).
-    pub fn new(provider: String, settings: GoGridSettings) -> DriverResult<GoGridDriver> {
+    /// endpoint is not an http(s) URL. Outside this crate a driver is built from a provider
+    /// file through [`DriverSettings::build`], the driver table's constructor.
+    pub(crate) fn new(provider: String, settings: GoGridSettings) -> DriverResult<GoGridDriver> {
         let client = Client::new(&settings).map_err(|e| e.with_provider(provider.clone()))?;
         Ok(GoGridDriver {
             provider,
