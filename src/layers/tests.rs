@@ -328,6 +328,26 @@ async fn mutations_are_retried_only_when_safe() {
     assert_eq!(fake.calls(), 1);
 }
 
+/// On aws, as the driver now classifies EC2 connection failures: a create without a client
+/// token is sent again after a refused connection (never sent), not after a reset once sent.
+#[tokio::test(start_paused = true)]
+async fn an_aws_create_without_a_token_is_retried_only_when_never_sent() {
+    let (body, token) = create(None);
+    let refused = Step::Fail(ErrorKind::Unavailable, None, Sent::No);
+    let (driver, fake, _) = build_as("aws", Fake::new(Step::Answer).then([refused]), &settings());
+    let created = driver.create_server(&body, token.as_deref()).await;
+    assert!(created.is_ok(), "{created:?}");
+    assert_eq!(fake.calls(), 2, "the refused try, then the one that worked");
+    let reset = Step::Fail(ErrorKind::Unavailable, None, Sent::Maybe);
+    let (driver, fake, _) = build_as("aws", Fake::new(Step::Answer).then([reset]), &settings());
+    let err = error_of(driver.create_server(&body, token.as_deref()).await);
+    assert_eq!(
+        (err.kind(), err.sent()),
+        (ErrorKind::Unavailable, Sent::Maybe)
+    );
+    assert_eq!(fake.calls(), 1, "it may have made a server: not repeated");
+}
+
 #[tokio::test(start_paused = true)]
 async fn permanent_errors_are_not_retried_and_come_out_labelled() {
     let (driver, fake, labels) = build(Fake::new(Step::fail(ErrorKind::NotFound)), &settings());

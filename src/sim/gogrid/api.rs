@@ -3,8 +3,6 @@
 
 use std::time::Instant;
 
-use serde_json::Value;
-
 use super::error::SimError;
 use super::paging::{Paging, Summary};
 use super::params::Params;
@@ -13,7 +11,7 @@ use super::state::{AddServer, PowerAction, ServerKey, State};
 use super::wire;
 
 /// The objects of a success envelope and its summary.
-pub type Answer = (Vec<Value>, Summary);
+pub type Answer = (Vec<wire::Item>, Summary);
 
 /// Real GoGrid methods the simulator does not implement; they get a 400 that says so rather than
 /// the unknown-method answer.
@@ -60,13 +58,24 @@ pub fn dispatch(
     }
 }
 
-fn one(v: Value) -> Answer {
+fn one(v: wire::Item) -> Answer {
     (vec![v], Summary::whole(1))
 }
 
-fn all(list: Vec<Value>) -> Answer {
+fn all(list: Vec<wire::Item>) -> Answer {
     let n = list.len();
     (list, Summary::whole(n))
+}
+
+/// The page `paging` asks for of `items`, rendering only the objects on it.
+fn page_of<T>(
+    paging: Paging,
+    items: Vec<T>,
+    render: impl Fn(T) -> Result<wire::Item, SimError>,
+) -> Result<Answer, SimError> {
+    let (page, summary) = paging.apply(items);
+    let rendered = page.into_iter().map(render).collect::<Result<_, _>>()?;
+    Ok((rendered, summary))
 }
 
 /// Resolves an option parameter given by id or (case-insensitive) name.
@@ -161,25 +170,24 @@ fn server_list(params: &Params, state: &State) -> Result<Answer, SimError> {
     let datacenter = datacenter_filter(params)?;
     // No sandboxes are ever created, so isSandbox=true lists nothing.
     let sandbox = bool_param(params, "isSandbox")?;
-    let list: Vec<Value> = state
+    let list: Vec<_> = state
         .servers
         .iter()
         .filter(|s| server_type.is_none_or(|t| s.image.image_type.id == t.id))
         .filter(|s| datacenter.is_none_or(|d| s.datacenter().id == d.id))
         .filter(|_| sandbox != Some(true))
-        .map(wire::server)
         .collect();
-    Ok(paging.apply(list))
+    page_of(paging, list, wire::server)
 }
 
 fn server_get(params: &Params, state: &State) -> Result<Answer, SimError> {
     let (kind, values) = identifiers(params, ["id", "name", "server"])?;
     let keys: Vec<ServerKey> = values.iter().map(|v| server_key(kind, v)).collect();
-    let found: Vec<Value> = state
+    let found: Vec<wire::Item> = state
         .get_servers(&keys)
         .into_iter()
         .map(wire::server)
-        .collect();
+        .collect::<Result<_, _>>()?;
     if found.is_empty() {
         return Err(SimError::not_found());
     }
@@ -201,13 +209,13 @@ fn server_add(params: &Params, state: &mut State, now: Instant) -> Result<Answer
         description: params.get("description").map(str::to_string),
     };
     let server = state.add_server(req, now)?;
-    Ok(one(wire::server(&server)))
+    Ok(one(wire::server(&server)?))
 }
 
 fn server_delete(params: &Params, state: &mut State) -> Result<Answer, SimError> {
     let key = single_server_key(params, "grid/server/delete")?;
     let server = state.delete_server(&key)?;
-    Ok(one(wire::server(&server)))
+    Ok(one(wire::server(&server)?))
 }
 
 fn server_power(params: &Params, state: &mut State, now: Instant) -> Result<Answer, SimError> {
@@ -225,7 +233,7 @@ fn server_power(params: &Params, state: &mut State, now: Instant) -> Result<Answ
         })?,
     };
     let server = state.power(&key, action, now)?;
-    Ok(one(wire::server(&server)))
+    Ok(one(wire::server(&server)?))
 }
 
 fn image_list(params: &Params, state: &State) -> Result<Answer, SimError> {
@@ -234,7 +242,7 @@ fn image_list(params: &Params, state: &State) -> Result<Answer, SimError> {
     let image_state = opt_filter(params, &["state", "image.state"], &seed::IMAGE_STATES)?;
     let image_type = opt_filter(params, &["type", "image.type"], &seed::SERVER_TYPES)?;
     let datacenter = datacenter_filter(params)?;
-    let list: Vec<Value> = state
+    let list: Vec<_> = state
         .images
         .iter()
         .filter(|i| is_public.is_none_or(|p| i.is_public == p))
@@ -243,14 +251,13 @@ fn image_list(params: &Params, state: &State) -> Result<Answer, SimError> {
         .filter(|i| {
             datacenter.is_none_or(|d| i.datacenters.iter().any(|x| x.datacenter.id == d.id))
         })
-        .map(wire::image)
         .collect();
-    Ok(paging.apply(list))
+    page_of(paging, list, wire::image)
 }
 
 fn image_get(params: &Params, state: &State) -> Result<Answer, SimError> {
     let (kind, values) = identifiers(params, ["id", "name", "image"])?;
-    let found: Vec<Value> = state
+    let found: Vec<wire::Item> = state
         .images
         .iter()
         .filter(|img| {
@@ -264,7 +271,7 @@ fn image_get(params: &Params, state: &State) -> Result<Answer, SimError> {
             })
         })
         .map(wire::image)
-        .collect();
+        .collect::<Result<_, _>>()?;
     if found.is_empty() {
         return Err(SimError::not_found());
     }
@@ -280,15 +287,14 @@ fn ip_list(params: &Params, state: &State) -> Result<Answer, SimError> {
     )?;
     let ip_type = opt_filter(params, &["ip.type"], &seed::IP_TYPES)?;
     let datacenter = datacenter_filter(params)?;
-    let list: Vec<Value> = state
+    let list: Vec<_> = state
         .ips
         .iter()
         .filter(|i| ip_state.is_none_or(|s| (s.id == seed::IP_ASSIGNED.id) == i.assigned))
         .filter(|i| ip_type.is_none_or(|t| (t.id == seed::IP_TYPES[0].id) == i.public))
         .filter(|i| datacenter.is_none_or(|d| i.datacenter.id == d.id))
-        .map(wire::ip)
         .collect();
-    Ok(paging.apply(list))
+    page_of(paging, list, wire::ip)
 }
 
 fn lookup_list(params: &Params, state: &State) -> Result<Answer, SimError> {
@@ -319,20 +325,20 @@ fn lookup_list(params: &Params, state: &State) -> Result<Answer, SimError> {
     if !asc {
         options.reverse();
     }
-    Ok(all(options.iter().map(wire::option).collect()))
+    let list = options.iter().map(wire::option_item);
+    Ok(all(list.collect::<Result<_, _>>()?))
 }
 
 fn password_list(params: &Params, state: &State) -> Result<Answer, SimError> {
     let paging = Paging::from_params(params)?;
     let datacenter = datacenter_filter(params)?;
-    let list: Vec<Value> = state
+    let list: Vec<_> = state
         .passwords
         .iter()
         .filter_map(|p| state.server_by_id(p.server_id).map(|s| (p, s)))
         .filter(|(_, s)| datacenter.is_none_or(|d| s.datacenter().id == d.id))
-        .map(|(p, s)| wire::password(p, s))
         .collect();
-    Ok(paging.apply(list))
+    page_of(paging, list, |(p, s)| wire::password(p, s))
 }
 
 fn password_get(params: &Params, state: &State) -> Result<Answer, SimError> {
@@ -340,7 +346,7 @@ fn password_get(params: &Params, state: &State) -> Result<Answer, SimError> {
     if ids.is_empty() {
         return Err(SimError::bad_input("Missing required parameter: id"));
     }
-    let found: Vec<Value> = state
+    let found: Vec<wire::Item> = state
         .passwords
         .iter()
         .filter(|p| ids.iter().any(|v| v.trim().parse() == Ok(p.id)))
@@ -349,7 +355,7 @@ fn password_get(params: &Params, state: &State) -> Result<Answer, SimError> {
                 .server_by_id(p.server_id)
                 .map(|s| wire::password(p, s))
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     if found.is_empty() {
         return Err(SimError::not_found());
     }

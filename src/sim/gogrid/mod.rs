@@ -231,14 +231,21 @@ fn not_authorized() -> Response {
         .into_response()
 }
 
-fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
+fn json_response(status: StatusCode, body: &impl serde::Serialize) -> Response {
+    let (status, text) = match serde_json::to_string(body) {
+        Ok(text) => (status, text),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("rendering the answer: {e}"),
+        ),
+    };
     (
         status,
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        body.to_string(),
+        text,
     )
         .into_response()
 }
