@@ -273,6 +273,16 @@ fn create(token: Option<&str>) -> (CreateServerRequest, Option<String>) {
     (req, token.map(str::to_owned))
 }
 
+/// `fake` declaring what the aws driver declares of creates: its provider deduplicates server
+/// creates on a client token (EC2 `ClientToken`).
+fn deduplicating_creates(fake: Fake) -> Fake {
+    fake.set_capabilities(Capabilities {
+        create_server_idempotent_with_client_token: true,
+        ..fake.capabilities()
+    });
+    fake
+}
+
 fn volume() -> CreateVolumeRequest {
     CreateVolumeRequest {
         name: "v".into(),
@@ -291,12 +301,7 @@ async fn mutations_are_retried_only_when_safe() {
     assert!(driver.create_server(&body, token.as_deref()).await.is_err());
     assert_eq!(fake.calls(), 1);
     // With a client token the provider deduplicates (EC2): retried.
-    let deduplicating = Fake::new(timeout());
-    deduplicating.set_capabilities(Capabilities {
-        create_server_idempotent_with_client_token: true,
-        ..deduplicating.capabilities()
-    });
-    let (driver, fake, _) = build(deduplicating, &settings());
+    let (driver, fake, _) = build(deduplicating_creates(Fake::new(timeout())), &settings());
     let (body, token) = create(Some("tok"));
     assert!(driver.create_server(&body, token.as_deref()).await.is_err());
     assert_eq!(fake.calls(), 3);
@@ -334,12 +339,18 @@ async fn mutations_are_retried_only_when_safe() {
 async fn an_aws_create_without_a_token_is_retried_only_when_never_sent() {
     let (body, token) = create(None);
     let refused = Step::Fail(ErrorKind::Unavailable, None, Sent::No);
-    let (driver, fake, _) = build_as("aws", Fake::new(Step::Answer).then([refused]), &settings());
+    let (driver, fake, _) = build(
+        deduplicating_creates(Fake::new(Step::Answer).then([refused])),
+        &settings(),
+    );
     let created = driver.create_server(&body, token.as_deref()).await;
     assert!(created.is_ok(), "{created:?}");
     assert_eq!(fake.calls(), 2, "the refused try, then the one that worked");
     let reset = Step::Fail(ErrorKind::Unavailable, None, Sent::Maybe);
-    let (driver, fake, _) = build_as("aws", Fake::new(Step::Answer).then([reset]), &settings());
+    let (driver, fake, _) = build(
+        deduplicating_creates(Fake::new(Step::Answer).then([reset])),
+        &settings(),
+    );
     let err = error_of(driver.create_server(&body, token.as_deref()).await);
     assert_eq!(
         (err.kind(), err.sent()),
