@@ -3,11 +3,10 @@
 //! provider's health and breaker are recorded by the layers.
 
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::Arc;
 
 use crate::config::ProviderConfig;
-use crate::driver::{Capabilities, Driver, DriverError, DriverOp, DriverResult};
+use crate::driver::{Capabilities, Driver};
 use crate::drivers::BuildError;
 use crate::layers::{self, Labels, LayerSettings};
 use crate::model::Provider;
@@ -105,23 +104,6 @@ impl ProviderEntry {
             breaker: self.labels.status.breaker_state(),
         }
     }
-
-    /// Runs one driver call once: answers `unsupported` without calling when the capability
-    /// is false. Retries, labelling, health and metrics are the layers' work.
-    // The service calls `driver()` directly after its own checks; this stays for callers
-    // that use a registry without the service (the registry's own tests).
-    pub async fn call<T, F, Fut>(&self, op: DriverOp, mut call: F) -> DriverResult<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = DriverResult<T>>,
-    {
-        if !op.allowed_by(&self.capabilities()) {
-            return Err(DriverError::unsupported(op.name())
-                .with_provider(&self.id)
-                .with_operation(op));
-        }
-        call().await
-    }
 }
 
 /// The configured providers by id, and the in-process simulators they run against.
@@ -217,7 +199,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::driver::{ErrorKind, ListRequest, ServerFilter};
+    use crate::driver::ErrorKind;
     use crate::layers::fake::{Fake, Step};
     use crate::model::{BreakerState, ProviderHealth};
 
@@ -227,41 +209,6 @@ mod tests {
             ProviderEntry::new("p", "fake", None, false, fake.clone()),
             fake,
         )
-    }
-
-    #[tokio::test]
-    async fn unsupported_operation_is_answered_without_calling() {
-        let (entry, fake) = entry(Fake::new(Step::Answer));
-        let req = ListRequest {
-            limit: 1,
-            cursor: None,
-        };
-        let err = entry
-            .call(DriverOp::ListVolumes, || entry.driver().list_volumes(&req))
-            .await
-            .err();
-        assert_eq!(err.map(|e| e.kind()), Some(ErrorKind::Unsupported));
-        assert_eq!(fake.calls(), 0);
-        let filter = ServerFilter::default();
-        let listed = entry
-            .call(DriverOp::ListServers, || {
-                entry.driver().list_servers(&req, &filter)
-            })
-            .await;
-        assert!(listed.is_ok(), "{listed:?}");
-        assert_eq!(fake.calls(), 1);
-    }
-
-    #[tokio::test]
-    async fn calls_are_made_once_by_call_and_retried_by_the_stack_only() {
-        let (entry, fake) = entry(Fake::new(Step::fail(ErrorKind::NotFound)));
-        let err = entry
-            .call(DriverOp::GetServer, || entry.driver().get_server("s1"))
-            .await
-            .err();
-        assert_eq!(fake.calls(), 1);
-        let err = err.map(|e| (e.kind(), e.provider().map(str::to_owned)));
-        assert_eq!(err, Some((ErrorKind::NotFound, Some("p".to_owned()))));
     }
 
     #[tokio::test]

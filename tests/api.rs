@@ -6,7 +6,7 @@ mod common;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use common::{Gateway, provider_config};
+use common::{Gateway, fake_gogrid, provider_config};
 use serde_json::json;
 
 fn simulated_gogrid() -> cloudgw::config::ProviderConfig {
@@ -231,24 +231,6 @@ async fn docs_render_offline_and_document_is_served() {
     assert!(config.contains("/openapi.json"), "{config}");
 }
 
-/// A GoGrid endpoint served by `app` on a loopback port, as a provider file.
-async fn fake_gogrid(
-    id: &str,
-    app: axum::Router,
-) -> (cloudgw::config::ProviderConfig, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    let text = format!(
-        "driver = \"gogrid\"\nendpoint = \"http://{addr}/api\"\napi_key = \"k\"\nshared_secret = \"s\"\ntimeout_secs = 1\n"
-    );
-    (provider_config(id, &text), server)
-}
-
 #[tokio::test]
 async fn provider_rate_limit_is_a_429_with_its_retry_after() {
     let app = axum::Router::new().fallback(|| async {
@@ -258,7 +240,7 @@ async fn provider_rate_limit_is_a_429_with_its_retry_after() {
             "slow down",
         )
     });
-    let (config, _server) = fake_gogrid("limited", app).await;
+    let (config, _server) = fake_gogrid("limited", app, 1, "").await;
     let gw = Gateway::start(vec![config]).await;
     let answer = gw.get("/v1/providers/limited/servers").await;
     answer.assert_problem(429, "rate_limited");
@@ -272,7 +254,7 @@ async fn provider_that_never_answers_is_a_504() {
         tokio::time::sleep(Duration::from_secs(30)).await;
         "too late"
     });
-    let (config, _server) = fake_gogrid("silent", app).await;
+    let (config, _server) = fake_gogrid("silent", app, 1, "").await;
     let gw = Gateway::start(vec![config]).await;
     let answer = gw.get("/v1/providers/silent/sizes").await;
     answer.assert_problem(504, "provider_timeout");
@@ -282,7 +264,7 @@ async fn provider_that_never_answers_is_a_504() {
 #[tokio::test]
 async fn provider_answering_garbage_is_a_502() {
     let app = axum::Router::new().fallback(|| async { "<html>not json</html>" });
-    let (config, _server) = fake_gogrid("garbled", app).await;
+    let (config, _server) = fake_gogrid("garbled", app, 1, "").await;
     let gw = Gateway::start(vec![config]).await;
     gw.get("/v1/providers/garbled/images")
         .await

@@ -8,26 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use common::{Gateway, provider_config};
-
-/// A GoGrid endpoint served by `app` on a loopback port, as a provider file with `extra` lines.
-async fn fake_gogrid(
-    id: &str,
-    app: axum::Router,
-    extra: &str,
-) -> (cloudgw::config::ProviderConfig, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    let text = format!(
-        "driver = \"gogrid\"\nendpoint = \"http://{addr}/api\"\napi_key = \"k\"\nshared_secret = \"s\"\ntimeout_secs = 5\n{extra}"
-    );
-    (provider_config(id, &text), server)
-}
+use common::{Gateway, fake_gogrid, provider_config};
 
 /// A provider that answers every request `429` with `Retry-After: 1`, counting the requests.
 fn always_rate_limited(hits: Arc<AtomicUsize>) -> axum::Router {
@@ -47,7 +28,7 @@ fn always_rate_limited(hits: Arc<AtomicUsize>) -> axum::Router {
 #[tokio::test]
 async fn a_provider_answering_429_forever_costs_a_bounded_number_of_calls() {
     let hits = Arc::new(AtomicUsize::new(0));
-    let (config, _server) = fake_gogrid("limited", always_rate_limited(hits.clone()), "").await;
+    let (config, _server) = fake_gogrid("limited", always_rate_limited(hits.clone()), 5, "").await;
     let gw = Gateway::start(vec![config]).await;
     let answer = gw.get("/v1/providers/limited/servers").await;
     answer.assert_problem(429, "rate_limited");
@@ -67,7 +48,8 @@ async fn a_provider_answering_429_forever_costs_a_bounded_number_of_calls() {
 async fn the_retry_budget_ends_retries_before_the_attempts_run_out() {
     let hits = Arc::new(AtomicUsize::new(0));
     let layers = "[layers]\nretry_attempts = 10\nretry_budget_secs = 1.9\n";
-    let (config, _server) = fake_gogrid("limited", always_rate_limited(hits.clone()), layers).await;
+    let (config, _server) =
+        fake_gogrid("limited", always_rate_limited(hits.clone()), 5, layers).await;
     let gw = Gateway::start(vec![config]).await;
     gw.get("/v1/providers/limited/sizes")
         .await

@@ -2,15 +2,18 @@
 //! followed by name from its create (while it has no GoGrid id) to its delete, and paging.
 
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
-use cloudgw::config::Secret;
+use cloudgw::config::parse_provider;
 use cloudgw::driver::{Driver, ErrorKind, ImageFilter, ListRequest, ServerFilter};
-use cloudgw::drivers::gogrid::{GoGridDriver, GoGridSettings};
 use cloudgw::model::{CreateServerRequest, ServerState};
 use cloudgw::sim::gogrid::{RunningSimulator, SimOptions, spawn};
 
-async fn setup(provision_delay: Duration) -> (RunningSimulator, Box<dyn Driver>) {
+/// The simulator, and the driver built for it the way the gateway builds one: from a provider
+/// file, through its row of the driver table (`DriverSettings::build`).
+async fn setup(provision_delay: Duration) -> (RunningSimulator, Arc<dyn Driver>) {
     let options = SimOptions {
         provision_delay,
         power_delay: Duration::from_millis(100),
@@ -19,16 +22,18 @@ async fn setup(provision_delay: Duration) -> (RunningSimulator, Box<dyn Driver>)
     let sim = spawn(options, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("simulator starts");
-    let settings = GoGridSettings {
-        endpoint: sim.endpoint(),
-        api_key: Secret::new("sim-key"),
-        shared_secret: Secret::new("sim-secret"),
-        api_version: "1.9".into(),
-        timeout: Duration::from_secs(5),
-        default_region: None,
-    };
-    let driver = GoGridDriver::new("gg".into(), settings).expect("driver builds");
-    (sim, Box::new(driver))
+    let file = format!(
+        "driver = \"gogrid\"\nendpoint = \"{}\"\napi_key = \"sim-key\"\nshared_secret = \"sim-secret\"\napi_version = \"1.9\"\ntimeout_secs = 5\n",
+        sim.endpoint()
+    );
+    let config = parse_provider(Path::new("providers/gg.toml"), &file, &|_| None)
+        .expect("a valid provider file");
+    let built = config
+        .settings
+        .build(&config.id)
+        .await
+        .expect("driver builds");
+    (sim, built.driver)
 }
 
 /// An image a 512MB server can run (GoGrid images carry a minimum RAM step).

@@ -4,69 +4,17 @@
 //! driven in each rendering ooi handles. Needs `.venv-ooi` (made by `scripts/test` through
 //! `scripts/python-env`); a missing one fails the test, it is never skipped.
 
-use std::path::Path;
-use std::process::Command;
-use std::time::Duration;
+#[path = "common/occi.rs"]
+mod occi_setup;
 
-#[path = "common/child.rs"]
-mod child;
-
-use child::ChildProcess;
-
-use cloudgw::config::Secret;
 use cloudgw::driver::{Driver, ErrorKind, ImageFilter, ListRequest, ServerFilter};
-use cloudgw::drivers::occi::{Auth, OcciDriver, OcciOptions, OcciSettings, Rendering};
+use cloudgw::drivers::occi::{OcciDriver, Rendering};
 use cloudgw::model::{ServerState, VolumeState};
+use occi_setup::{Ooi, discover_actions_and_volumes, occi_driver, start_ooi};
 
-/// ooi on a loopback port; killed when dropped.
-struct Ooi {
-    _process: ChildProcess,
-    port: u16,
-    tenants: serde_json::Value,
-}
-
-fn start_ooi() -> Ooi {
-    let root = env!("CARGO_MANIFEST_DIR");
-    let python = Path::new(root).join(".venv-ooi/bin/python");
-    assert!(
-        python.exists(),
-        "{} is missing: run scripts/test (it creates .venv-ooi from \
-         scripts/python-requirements-ooi.txt through scripts/python-env)",
-        python.display()
-    );
-    let mut command = Command::new(python);
-    command.arg(Path::new(root).join("tests/python/ooi_server.py"));
-    // `LISTENING <port> <tenants as JSON>`.
-    let (process, line) = ChildProcess::start("ooi", &mut command, Duration::from_secs(60), |l| {
-        l.starts_with("LISTENING ").then(|| l.to_owned())
-    });
-    let mut parts = line.trim().splitn(3, ' ');
-    parts.next();
-    let port = parts.next().and_then(|p| p.parse().ok()).expect("port");
-    let tenants = serde_json::from_str(parts.next().unwrap_or("{}")).expect("tenants JSON");
-    Ooi {
-        _process: process,
-        port,
-        tenants,
-    }
-}
-
+/// A driver acting in ooi's tenant `tenant`, named after it.
 fn driver(ooi: &Ooi, tenant: &str, rendering: Rendering) -> OcciDriver {
-    let project = ooi.tenants[tenant].as_str().expect("tenant id").to_owned();
-    let settings = OcciSettings {
-        endpoint: format!("http://127.0.0.1:{}", ooi.port),
-        auth: Auth::None,
-        ca_bundle: None,
-        headers: vec![("X-Project-Id".into(), Secret::new(project))],
-        timeout: Duration::from_secs(10),
-    };
-    let options = OcciOptions {
-        rendering,
-        discovery_refresh: Duration::from_secs(300),
-        list_concurrency: 4,
-        region: None,
-    };
-    OcciDriver::new(format!("ooi-{tenant}"), &settings, options).expect("driver")
+    ooi.driver(&format!("ooi-{tenant}"), tenant, rendering)
 }
 
 fn first_page(limit: usize) -> ListRequest {
@@ -101,13 +49,7 @@ async fn driver_reads_and_acts_on_a_real_ooi_server_in_each_rendering() {
     // 29-create-compute.text-plain-body.400): actions are checked in JSON and text/occi.
     for rendering in [Rendering::Auto, Rendering::TextOcci, Rendering::TextPlain] {
         let d = driver(&ooi, "foo", rendering);
-        d.discover().await.expect("discovery");
-        let caps = d.capabilities();
-        assert!(
-            caps.start_server && caps.stop_server && caps.reboot_server,
-            "{caps:?}"
-        );
-        assert!(caps.list_volumes && caps.attach_volume, "{caps:?}");
+        discover_actions_and_volumes(&d).await;
         let regions = d.list_regions(&first_page(10)).await.expect("regions");
         let expected = if rendering == Rendering::Auto {
             "application/occi+json"
@@ -224,20 +166,7 @@ async fn storage_links_and_addresses_of_a_real_ooi_server_are_read() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_without_project_is_an_auth_failure() {
     let ooi = start_ooi();
-    let settings = OcciSettings {
-        endpoint: format!("http://127.0.0.1:{}", ooi.port),
-        auth: Auth::None,
-        ca_bundle: None,
-        headers: Vec::new(),
-        timeout: Duration::from_secs(10),
-    };
-    let options = OcciOptions {
-        rendering: Rendering::Auto,
-        discovery_refresh: Duration::from_secs(300),
-        list_concurrency: 4,
-        region: None,
-    };
-    let d = OcciDriver::new("ooi-none".into(), &settings, options).expect("driver");
+    let d = occi_driver("ooi-none", &ooi.endpoint(), Vec::new(), Rendering::Auto, 4);
     let err = d
         .list_servers(&first_page(5), &ServerFilter::default())
         .await

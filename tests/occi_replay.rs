@@ -19,16 +19,19 @@
 use std::collections::BTreeSet;
 use std::future::IntoFuture;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use cloudgw::driver::{Driver, ErrorKind, ImageFilter, ListRequest, ServerFilter};
-use cloudgw::drivers::occi::{Auth, OcciDriver, OcciOptions, OcciSettings, Rendering};
+use cloudgw::drivers::occi::{OcciDriver, Rendering};
 use cloudgw::model::{CreateServerRequest, CreateVolumeRequest, ServerState};
 use cloudgw::occi::{self, CategoryId, MediaType, Message, QueryInterface};
+use occi_setup::{discover_actions_and_volumes, occi_driver};
+
+#[path = "common/occi.rs"]
+mod occi_setup;
 
 const CAPTURES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -279,20 +282,7 @@ async fn replay(files: &[&str]) -> (String, Shared) {
 }
 
 fn driver(endpoint: &str, rendering: Rendering) -> OcciDriver {
-    let settings = OcciSettings {
-        endpoint: endpoint.to_owned(),
-        auth: Auth::None,
-        ca_bundle: None,
-        headers: Vec::new(),
-        timeout: Duration::from_secs(10),
-    };
-    let options = OcciOptions {
-        rendering,
-        discovery_refresh: Duration::from_secs(300),
-        list_concurrency: 2,
-        region: None,
-    };
-    OcciDriver::new("occi-py".into(), &settings, options).expect("driver")
+    occi_driver("occi-py", endpoint, Vec::new(), rendering, 2)
 }
 
 fn log_of(replay: &Shared) -> Vec<String> {
@@ -324,13 +314,7 @@ async fn occi_py_discovery_is_read_in_each_rendering_it_has() {
     ] {
         let (endpoint, log) = replay(&files).await;
         let d = driver(&endpoint, rendering);
-        d.discover().await.expect("discovery");
-        let caps = d.capabilities();
-        assert!(
-            caps.start_server && caps.stop_server && caps.reboot_server,
-            "{caps:?}"
-        );
-        assert!(caps.list_volumes && caps.attach_volume, "{caps:?}");
+        discover_actions_and_volumes(&d).await;
         // occi-py's demo has no os_tpl or resource_tpl mixins.
         assert!(
             d.list_images(&page(), &ImageFilter::default())

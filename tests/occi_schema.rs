@@ -21,10 +21,14 @@ use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use cloudgw::driver::{Driver, ImageFilter, ListRequest};
-use cloudgw::drivers::occi::{Auth, OcciDriver, OcciOptions, OcciSettings, Rendering};
+use cloudgw::drivers::occi::{OcciDriver, Rendering};
 use cloudgw::model::{CreateServerRequest, CreateVolumeRequest};
 use cloudgw::sim::occi::{Profile, SimAuth, SimOptions, router};
+use occi_setup::occi_driver;
 use serde_json::{Value, json};
+
+#[path = "common/occi.rs"]
+mod occi_setup;
 
 const SCHEMA_FILE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -255,20 +259,7 @@ async fn recorded_simulator(profile: Profile) -> (String, Log) {
 }
 
 fn json_driver(endpoint: &str) -> OcciDriver {
-    let settings = OcciSettings {
-        endpoint: endpoint.to_owned(),
-        auth: Auth::None,
-        ca_bundle: None,
-        headers: Vec::new(),
-        timeout: Duration::from_secs(10),
-    };
-    let options = OcciOptions {
-        rendering: Rendering::Json,
-        discovery_refresh: Duration::from_secs(300),
-        list_concurrency: 2,
-        region: None,
-    };
-    OcciDriver::new("schema".into(), &settings, options).expect("driver")
+    occi_driver("schema", endpoint, Vec::new(), Rendering::Json, 2)
 }
 
 fn page() -> ListRequest {

@@ -3,43 +3,60 @@
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 use super::extract::Path;
 use super::problem::ApiError;
 use super::render::caller;
-use crate::model::{self, OperationKind, OperationStatus, Problem, ResourceKind, Server, Volume};
+use crate::model::{self, Server, Volume};
 use crate::service::Service;
 
-/// A long-running change the gateway follows to its end.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+/// An operation as the REST API shows it: the service's [`model::Operation`] and the REST path
+/// of the resource it changes, which only this layer knows how to build.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Operation {
-    /// Operation id (a UUID); `GET /v1/operations/{id}` reads it.
-    pub id: String,
-    /// What was requested.
-    pub kind: OperationKind,
-    /// Where it stands.
-    pub status: OperationStatus,
-    /// The provider the change is made at.
-    pub provider: String,
-    /// The kind of resource changed.
-    pub resource_kind: ResourceKind,
-    /// The id of the resource changed.
-    pub resource_id: String,
+    /// The operation as the service has it, its fields at the top level.
+    #[serde(flatten)]
+    operation: model::Operation,
     /// The API path of the resource.
-    pub resource_path: String,
-    /// When the operation was accepted (RFC 3339).
-    #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: OffsetDateTime,
-    /// When the status last changed (RFC 3339).
-    #[serde(with = "time::serde::rfc3339")]
-    #[schema(value_type = String, format = DateTime)]
-    pub updated_at: OffsetDateTime,
-    /// Why it failed, when `status` is `failed`.
-    #[serde(default)]
-    pub problem: Option<Problem>,
+    resource_path: String,
+}
+
+/// The schema is the model's, with `resource_path` beside `resource_id` (where the document has
+/// always had it) and the model's first doc paragraph only (the rest speaks of front ends).
+impl utoipa::PartialSchema for Operation {
+    fn schema() -> RefOr<Schema> {
+        let mut schema = <model::Operation as utoipa::PartialSchema>::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.description =
+                Some("A long-running change the gateway follows to its end.".into());
+            let path = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some("The API path of the resource."));
+            let at = object
+                .properties
+                .get_index_of("resource_id")
+                .map_or(object.properties.len(), |i| i + 1);
+            object
+                .properties
+                .shift_insert(at, "resource_path".to_owned(), path.into());
+            let at = object
+                .required
+                .iter()
+                .position(|r| r == "resource_id")
+                .map_or(object.required.len(), |i| i + 1);
+            object.required.insert(at, "resource_path".to_owned());
+        }
+        schema
+    }
+}
+
+impl utoipa::ToSchema for Operation {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        <model::Operation as utoipa::ToSchema>::schemas(schemas);
+    }
 }
 
 /// The REST path of a resource an operation changes.
@@ -58,18 +75,10 @@ pub(super) fn operation_path(op: &model::Operation) -> String {
 }
 
 impl From<model::Operation> for Operation {
-    fn from(op: model::Operation) -> Self {
+    fn from(operation: model::Operation) -> Self {
         Operation {
-            resource_path: resource_path(&op),
-            id: op.id,
-            kind: op.kind,
-            status: op.status,
-            provider: op.provider,
-            resource_kind: op.resource_kind,
-            resource_id: op.resource_id,
-            created_at: op.created_at,
-            updated_at: op.updated_at,
-            problem: op.problem,
+            resource_path: resource_path(&operation),
+            operation,
         }
     }
 }

@@ -23,6 +23,9 @@ pub struct Capabilities {
     pub create_server_with_user_data: bool,
     /// Create servers with tags (`tags`).
     pub create_server_with_tags: bool,
+    /// The provider deduplicates server creates on a client token (the `Idempotency-Key`, sent
+    /// as EC2's `ClientToken`), so a create that timed out may be retried. Refuses nothing.
+    pub create_server_idempotent_with_client_token: bool,
     /// Power servers on.
     pub start_server: bool,
     /// Power servers off.
@@ -49,6 +52,9 @@ pub struct Capabilities {
     pub create_volume: bool,
     /// Create volumes with tags (`tags`).
     pub create_volume_with_tags: bool,
+    /// The provider deduplicates volume creates on a client token, as
+    /// `create_server_idempotent_with_client_token` says for servers. Refuses nothing.
+    pub create_volume_idempotent_with_client_token: bool,
     /// Delete volumes.
     pub delete_volume: bool,
     /// Attach volumes to servers.

@@ -17,17 +17,6 @@ use crate::model::{CreateServerRequest, CreateVolumeRequest, Image, Region, Serv
 /// The result of a driver call.
 pub type DriverResult<T> = Result<T, DriverError>;
 
-/// Awaits a driver call and labels its error with the provider and the operation, so that a
-/// driver used directly (not through the registry) reports the same context.
-pub async fn labelled<T>(
-    provider: &str,
-    op: DriverOp,
-    call: impl Future<Output = DriverResult<T>>,
-) -> DriverResult<T> {
-    call.await
-        .map_err(|e| e.with_provider(provider).with_operation(op))
-}
-
 /// One account at one cloud, reached through that cloud's own API.
 ///
 /// Every method either does what it says at the provider or fails with a [`DriverError`]

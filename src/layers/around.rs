@@ -32,6 +32,12 @@ impl Next<'_> {
         call.dispatch(self.inner.as_ref()).await
     }
 
+    /// What the driver at the bottom of the stack supports (read through, as
+    /// [`Driver::capabilities`] of every layer is).
+    pub fn capabilities(self) -> Capabilities {
+        self.inner.capabilities()
+    }
+
     /// The next driver down, for a layer that must make the call from another task.
     pub fn driver(self) -> Arc<dyn Driver> {
         self.inner.clone()

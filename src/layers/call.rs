@@ -4,8 +4,8 @@
 //! operation (see [`super::Around`]) and can key, retry, share or refuse a call by what it is.
 
 use crate::driver::{
-    Driver, DriverError, DriverOp, DriverResult, ErrorKind, ImageFilter, ListRequest, Page,
-    ServerFilter,
+    Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind, ImageFilter, ListRequest,
+    Page, ServerFilter,
 };
 use crate::model::{CreateServerRequest, CreateVolumeRequest, Image, Region, Server, Size, Volume};
 
@@ -83,9 +83,10 @@ impl Call {
     /// Whether sending this call again after `err` cannot do anything twice: reads always;
     /// any call that never reached the provider; power actions and deletes (asking twice
     /// for the same end state is harmless, and the gateway's state rules run before); creates
-    /// only with a client token, and only when `tokens_deduplicate` (the provider deduplicates
-    /// creates on it). Attach and detach are repeated only when they were not sent.
-    pub fn may_repeat_after(&self, err: &DriverError, tokens_deduplicate: bool) -> bool {
+    /// only with a client token, and only when `caps` say the provider deduplicates that
+    /// create on it (`create_*_idempotent_with_client_token`). Attach and detach are repeated
+    /// only when they were not sent.
+    pub fn may_repeat_after(&self, err: &DriverError, caps: &Capabilities) -> bool {
         if self.op().is_read() || err.was_not_sent() {
             return true;
         }
@@ -95,8 +96,11 @@ impl Call {
             | Call::RebootServer(_)
             | Call::DeleteServer(_)
             | Call::DeleteVolume(_) => true,
-            Call::CreateServer(_, token) | Call::CreateVolume(_, token) => {
-                tokens_deduplicate && token.is_some()
+            Call::CreateServer(_, token) => {
+                caps.create_server_idempotent_with_client_token && token.is_some()
+            }
+            Call::CreateVolume(_, token) => {
+                caps.create_volume_idempotent_with_client_token && token.is_some()
             }
             _ => false,
         }
@@ -256,18 +260,24 @@ mod tests {
                 token.map(str::to_owned),
             )
         };
-        assert!(list(1, None).may_repeat_after(&timeout, false));
-        assert!(Call::StopServer("1".into()).may_repeat_after(&timeout, false));
-        assert!(Call::DeleteVolume("1".into()).may_repeat_after(&timeout, false));
-        assert!(create(Some("tok")).may_repeat_after(&timeout, true));
+        // The provider deduplicates volume creates on a client token (EC2), or it does not.
+        let deduplicates = Capabilities {
+            create_volume_idempotent_with_client_token: true,
+            ..Capabilities::default()
+        };
+        let ignores = Capabilities::default();
+        assert!(list(1, None).may_repeat_after(&timeout, &ignores));
+        assert!(Call::StopServer("1".into()).may_repeat_after(&timeout, &ignores));
+        assert!(Call::DeleteVolume("1".into()).may_repeat_after(&timeout, &ignores));
+        assert!(create(Some("tok")).may_repeat_after(&timeout, &deduplicates));
         assert!(
-            !create(Some("tok")).may_repeat_after(&timeout, false),
+            !create(Some("tok")).may_repeat_after(&timeout, &ignores),
             "a token the provider ignores does not make a create safe"
         );
-        assert!(!create(None).may_repeat_after(&timeout, true));
-        assert!(create(None).may_repeat_after(&refused, false));
+        assert!(!create(None).may_repeat_after(&timeout, &deduplicates));
+        assert!(create(None).may_repeat_after(&refused, &ignores));
         let attach = Call::AttachVolume("v".into(), "s".into(), None);
-        assert!(!attach.may_repeat_after(&timeout, true));
-        assert!(attach.may_repeat_after(&refused, false));
+        assert!(!attach.may_repeat_after(&timeout, &deduplicates));
+        assert!(attach.may_repeat_after(&refused, &ignores));
     }
 }

@@ -76,18 +76,6 @@ impl Labels {
     }
 }
 
-impl Labels {
-    /// Whether this driver passes a create's client token to a provider that deduplicates
-    /// creates on it, so a create with a token may be retried after a timeout. Only EC2 does
-    /// (`ClientToken`); the GoGrid and OCCI APIs have no such parameter, so a token given to
-    /// them does not make a create safe to repeat.
-    // MERGE: a driver capability would say this better; kept here to stay out of
-    // src/driver/capabilities.rs (and the OpenAPI document) in this branch.
-    pub fn tokens_deduplicate(&self) -> bool {
-        self.driver == "aws"
-    }
-}
-
 /// Builds the layer stack of one provider around its driver, in the documented order.
 pub fn stack(driver: Arc<dyn Driver>, settings: &LayerSettings, labels: Labels) -> Arc<dyn Driver> {
     let budget = settings.retry_budget();

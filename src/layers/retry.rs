@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use super::around::{Around, Next};
 use super::call::{Call, Reply};
 use super::{Labels, REJECTED_BY, deadline};
-use crate::driver::{DriverError, DriverResult};
+use crate::driver::{Capabilities, DriverError, DriverResult};
 
 /// First pause between attempts.
 pub const MIN_DELAY: Duration = Duration::from_millis(100);
@@ -48,10 +48,8 @@ impl RetryLayer {
     }
 }
 
-fn retryable(call: &Call, e: &DriverError, tokens_deduplicate: bool) -> bool {
-    e.is_temporary()
-        && e.context(REJECTED_BY).is_none()
-        && call.may_repeat_after(e, tokens_deduplicate)
+fn retryable(call: &Call, e: &DriverError, caps: &Capabilities) -> bool {
+    e.is_temporary() && e.context(REJECTED_BY).is_none() && call.may_repeat_after(e, caps)
 }
 
 #[async_trait]
@@ -60,6 +58,8 @@ impl Around for RetryLayer {
         if self.attempts <= 1 {
             return next.run(call).await;
         }
+        // Whether the provider deduplicates creates on a client token is the driver's to say.
+        let caps = next.capabilities();
         let budget_end = Instant::now() + self.budget;
         let backoff = ExponentialBuilder::default()
             .with_jitter()
@@ -69,7 +69,7 @@ impl Around for RetryLayer {
         (|| next.run(call))
             .retry(backoff)
             .sleep(tokio::time::sleep)
-            .when(|e| retryable(call, e, self.labels.tokens_deduplicate()))
+            .when(|e| retryable(call, e, &caps))
             .adjust(|e, backoff| {
                 // `None` from the backoff: the attempts are used up (and stay so, whatever
                 // the provider's Retry-After says).

@@ -11,23 +11,15 @@ use super::{Labels, LayerSettings, REJECTED_BY, deadline, stack};
 use crate::driver::{
     Capabilities, Driver, DriverError, DriverOp, ErrorKind, ListRequest, Sent, ServerFilter,
 };
-use crate::model::{BreakerState, CreateServerRequest, ProviderHealth};
+use crate::model::{BreakerState, CreateServerRequest, CreateVolumeRequest, ProviderHealth};
 
 fn settings() -> LayerSettings {
     LayerSettings::default()
 }
 
 fn build(fake: Fake, settings: &LayerSettings) -> (Arc<dyn Driver>, Arc<Fake>, Labels) {
-    build_as("fake", fake, settings)
-}
-
-fn build_as(
-    driver: &'static str,
-    fake: Fake,
-    settings: &LayerSettings,
-) -> (Arc<dyn Driver>, Arc<Fake>, Labels) {
     let fake = Arc::new(fake);
-    let labels = Labels::new("p", driver, settings);
+    let labels = Labels::new("p", "fake", settings);
     let driver = stack(fake.clone(), settings, labels.clone());
     (driver, fake, labels)
 }
@@ -281,6 +273,25 @@ fn create(token: Option<&str>) -> (CreateServerRequest, Option<String>) {
     (req, token.map(str::to_owned))
 }
 
+/// `fake` declaring what the aws driver declares of creates: its provider deduplicates server
+/// creates on a client token (EC2 `ClientToken`).
+fn deduplicating_creates(fake: Fake) -> Fake {
+    fake.set_capabilities(Capabilities {
+        create_server_idempotent_with_client_token: true,
+        ..fake.capabilities()
+    });
+    fake
+}
+
+fn volume() -> CreateVolumeRequest {
+    CreateVolumeRequest {
+        name: "v".into(),
+        size_gib: 1,
+        zone: None,
+        tags: None,
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn mutations_are_retried_only_when_safe() {
     let timeout = || Step::Fail(ErrorKind::Timeout, None, Sent::Maybe);
@@ -290,12 +301,20 @@ async fn mutations_are_retried_only_when_safe() {
     assert!(driver.create_server(&body, token.as_deref()).await.is_err());
     assert_eq!(fake.calls(), 1);
     // With a client token the provider deduplicates (EC2): retried.
-    let (driver, fake, _) = build_as("aws", Fake::new(timeout()), &settings());
+    let (driver, fake, _) = build(deduplicating_creates(Fake::new(timeout())), &settings());
     let (body, token) = create(Some("tok"));
     assert!(driver.create_server(&body, token.as_deref()).await.is_err());
     assert_eq!(fake.calls(), 3);
+    // The capability is per create: it does not make a volume create safe.
+    assert!(
+        driver
+            .create_volume(&volume(), token.as_deref())
+            .await
+            .is_err()
+    );
+    assert_eq!(fake.calls(), 4);
     // A token the provider ignores (GoGrid) does not make it safe.
-    let (driver, fake, _) = build_as("gogrid", Fake::new(timeout()), &settings());
+    let (driver, fake, _) = build(Fake::new(timeout()), &settings());
     assert!(driver.create_server(&body, token.as_deref()).await.is_err());
     assert_eq!(fake.calls(), 1);
     // Never sent: retried even without a token.
@@ -320,12 +339,18 @@ async fn mutations_are_retried_only_when_safe() {
 async fn an_aws_create_without_a_token_is_retried_only_when_never_sent() {
     let (body, token) = create(None);
     let refused = Step::Fail(ErrorKind::Unavailable, None, Sent::No);
-    let (driver, fake, _) = build_as("aws", Fake::new(Step::Answer).then([refused]), &settings());
+    let (driver, fake, _) = build(
+        deduplicating_creates(Fake::new(Step::Answer).then([refused])),
+        &settings(),
+    );
     let created = driver.create_server(&body, token.as_deref()).await;
     assert!(created.is_ok(), "{created:?}");
     assert_eq!(fake.calls(), 2, "the refused try, then the one that worked");
     let reset = Step::Fail(ErrorKind::Unavailable, None, Sent::Maybe);
-    let (driver, fake, _) = build_as("aws", Fake::new(Step::Answer).then([reset]), &settings());
+    let (driver, fake, _) = build(
+        deduplicating_creates(Fake::new(Step::Answer).then([reset])),
+        &settings(),
+    );
     let err = error_of(driver.create_server(&body, token.as_deref()).await);
     assert_eq!(
         (err.kind(), err.sent()),

@@ -11,6 +11,7 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use prometheus::core::Collector;
 use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
@@ -29,10 +30,8 @@ struct Metrics {
     registry: Registry,
     http_requests: IntCounterVec,
     http_duration: HistogramVec,
-    driver_calls: IntCounterVec,
-    driver_duration: HistogramVec,
-    backend_calls: IntCounterVec,
-    backend_duration: HistogramVec,
+    driver: CallMetrics,
+    backend: CallMetrics,
     backend_in_flight: IntGaugeVec,
     retries: IntCounterVec,
     coalesced: IntCounterVec,
@@ -40,6 +39,22 @@ struct Metrics {
     queue_depth: IntGaugeVec,
     limit_refusals: IntCounterVec,
     operations_in_flight: IntGaugeVec,
+}
+
+/// A count of calls and their durations, under the one label set (`provider`, `driver`,
+/// `operation`, `outcome`): what is recorded per caller and per attempt alike.
+struct CallMetrics {
+    calls: IntCounterVec,
+    duration: HistogramVec,
+}
+
+impl CallMetrics {
+    fn record(&self, labels: [&str; 4], elapsed: Duration) {
+        self.calls.with_label_values(&labels).inc();
+        self.duration
+            .with_label_values(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
 }
 
 static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| match Metrics::new() {
@@ -54,45 +69,49 @@ static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| match Metrics::new(
 impl Metrics {
     fn new() -> prometheus::Result<Metrics> {
         let registry = Registry::new();
-        let http_requests = counter(
-            &registry,
-            "cloudgw_http_requests_total",
-            "HTTP requests answered, by method, route template and status code.",
-            &["method", "route", "status"],
-        )?;
-        let http_duration = histogram(
-            &registry,
-            "cloudgw_http_request_duration_seconds",
-            "Time to answer an HTTP request (until the response head), by method and route template.",
-            &["method", "route"],
-        )?;
-        let driver_calls = counter(
-            &registry,
-            "cloudgw_driver_calls_total",
-            "Driver calls to providers, by provider, driver, operation and outcome (`ok` or the error code).",
-            &["provider", "driver", "operation", "outcome"],
-        )?;
-        let driver_duration = histogram(
-            &registry,
-            "cloudgw_driver_call_duration_seconds",
-            "Time a driver call took, retries included, by provider, driver, operation and outcome.",
-            &["provider", "driver", "operation", "outcome"],
-        )?;
         let per_call = &["provider", "driver", "operation", "outcome"];
         let per_provider = &["provider", "driver"];
         Ok(Metrics {
-            backend_calls: counter(
+            http_requests: counter(
                 &registry,
-                "cloudgw_backend_calls_total",
-                "Attempts that reached a provider (one per try), by provider, driver, operation and outcome.",
-                per_call,
+                "cloudgw_http_requests_total",
+                "HTTP requests answered, by method, route template and status code.",
+                &["method", "route", "status"],
             )?,
-            backend_duration: histogram(
+            http_duration: histogram(
                 &registry,
-                "cloudgw_backend_call_duration_seconds",
-                "Time one attempt at a provider took, by provider, driver, operation and outcome.",
-                per_call,
+                "cloudgw_http_request_duration_seconds",
+                "Time to answer an HTTP request (until the response head), by method and route template.",
+                &["method", "route"],
             )?,
+            driver: CallMetrics {
+                calls: counter(
+                    &registry,
+                    "cloudgw_driver_calls_total",
+                    "Driver calls to providers, by provider, driver, operation and outcome (`ok` or the error code).",
+                    per_call,
+                )?,
+                duration: histogram(
+                    &registry,
+                    "cloudgw_driver_call_duration_seconds",
+                    "Time a driver call took, retries included, by provider, driver, operation and outcome.",
+                    per_call,
+                )?,
+            },
+            backend: CallMetrics {
+                calls: counter(
+                    &registry,
+                    "cloudgw_backend_calls_total",
+                    "Attempts that reached a provider (one per try), by provider, driver, operation and outcome.",
+                    per_call,
+                )?,
+                duration: histogram(
+                    &registry,
+                    "cloudgw_backend_call_duration_seconds",
+                    "Time one attempt at a provider took, by provider, driver, operation and outcome.",
+                    per_call,
+                )?,
+            },
             backend_in_flight: gauge(
                 &registry,
                 "cloudgw_backend_calls_in_flight",
@@ -136,12 +155,17 @@ impl Metrics {
                 &["provider"],
             )?,
             registry,
-            http_requests,
-            http_duration,
-            driver_calls,
-            driver_duration,
         })
     }
+}
+
+/// Registers `metric` with `registry` and returns it (a clone shares the same values).
+fn registered<M: Collector + Clone + 'static>(
+    registry: &Registry,
+    metric: M,
+) -> prometheus::Result<M> {
+    registry.register(Box::new(metric.clone()))?;
+    Ok(metric)
 }
 
 fn counter(
@@ -150,9 +174,7 @@ fn counter(
     help: &str,
     labels: &[&str],
 ) -> prometheus::Result<IntCounterVec> {
-    let vec = IntCounterVec::new(Opts::new(name, help), labels)?;
-    registry.register(Box::new(vec.clone()))?;
-    Ok(vec)
+    registered(registry, IntCounterVec::new(Opts::new(name, help), labels)?)
 }
 
 fn gauge(
@@ -161,9 +183,7 @@ fn gauge(
     help: &str,
     labels: &[&str],
 ) -> prometheus::Result<IntGaugeVec> {
-    let vec = IntGaugeVec::new(Opts::new(name, help), labels)?;
-    registry.register(Box::new(vec.clone()))?;
-    Ok(vec)
+    registered(registry, IntGaugeVec::new(Opts::new(name, help), labels)?)
 }
 
 fn histogram(
@@ -173,9 +193,7 @@ fn histogram(
     labels: &[&str],
 ) -> prometheus::Result<HistogramVec> {
     let opts = HistogramOpts::new(name, help).buckets(BUCKETS.to_vec());
-    let vec = HistogramVec::new(opts, labels)?;
-    registry.register(Box::new(vec.clone()))?;
-    Ok(vec)
+    registered(registry, HistogramVec::new(opts, labels)?)
 }
 
 /// Records one answered HTTP request. `route` is the route template (`/v1/providers/{provider}`),
@@ -199,11 +217,8 @@ pub fn record_driver_call(
     elapsed: Duration,
 ) {
     let Some(m) = METRICS.as_ref() else { return };
-    let labels = [provider, driver, operation, outcome];
-    m.driver_calls.with_label_values(&labels).inc();
-    m.driver_duration
-        .with_label_values(&labels)
-        .observe(elapsed.as_secs_f64());
+    m.driver
+        .record([provider, driver, operation, outcome], elapsed);
 }
 
 /// Records one attempt that reached a provider. `outcome` is `ok` or the error's problem code.
@@ -215,11 +230,8 @@ pub fn record_backend_call(
     elapsed: Duration,
 ) {
     let Some(m) = METRICS.as_ref() else { return };
-    let labels = [provider, driver, operation, outcome];
-    m.backend_calls.with_label_values(&labels).inc();
-    m.backend_duration
-        .with_label_values(&labels)
-        .observe(elapsed.as_secs_f64());
+    m.backend
+        .record([provider, driver, operation, outcome], elapsed);
 }
 
 /// Sets how many attempts at a provider are in flight.

@@ -8,7 +8,7 @@ use super::{Problem, ServerAction};
 ///
 /// The resource it changes is referenced by `provider`, `resource_kind` and `resource_id`; a front
 /// end renders its own link to it (REST: `resource_path`), nothing below it builds one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Operation {
     /// Operation id (a UUID); `GET /v1/operations/{id}` reads it.
     pub id: String,
@@ -24,9 +24,11 @@ pub struct Operation {
     pub resource_id: String,
     /// When the operation was accepted (RFC 3339).
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: OffsetDateTime,
     /// When the status last changed (RFC 3339).
     #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: OffsetDateTime,
     /// Why it failed, when `status` is `failed`.
     #[serde(default)]

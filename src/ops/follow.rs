@@ -4,7 +4,7 @@ use std::time::Duration;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use time::OffsetDateTime;
 
-use crate::driver::{DriverError, DriverOp, ErrorKind};
+use crate::driver::{DriverError, DriverResult, ErrorKind};
 use crate::events::Events;
 use crate::model::{
     CloudEvent, EventType, Operation, OperationStatus, Problem, ProblemCode, ResourceKind, Server,
@@ -160,79 +160,67 @@ fn seen_volume(volume: &Volume) -> Seen {
     }
 }
 
+/// One look at the resource towards `goal`: where it stands, and what was seen (for its event).
 async fn observe(
     entry: &ProviderEntry,
     id: &str,
     goal: Goal,
     in_grace: bool,
 ) -> (Observation, Option<Seen>) {
-    match goal {
+    let looked = match goal {
         Goal::Server(target) => {
-            let seen = crate::service::invoke(entry, DriverOp::GetServer, || {
-                entry.driver().get_server(id)
-            })
-            .await;
-            match seen {
-                Ok(server) => (
-                    server_progress(server.state, target, in_grace),
-                    Some(seen_server(entry, server)),
-                ),
-                Err(e) => (absent_or_failed(e, in_grace, false), None),
-            }
+            look_at_server(entry, id, |s| server_progress(s, target, in_grace)).await
         }
-        Goal::ServerGone => {
-            let seen = crate::service::invoke(entry, DriverOp::GetServer, || {
-                entry.driver().get_server(id)
-            })
-            .await;
-            match seen {
-                Ok(server) => {
-                    let observation = match server.state {
-                        ServerState::Terminated => Observation::Reached,
-                        ServerState::Error => failed_state("server", "error"),
-                        _ => Observation::InProgress,
-                    };
-                    (observation, Some(seen_server(entry, server)))
-                }
-                Err(e) => (absent_or_failed(e, in_grace, true), None),
-            }
-        }
-        Goal::Volume(target) => {
-            let seen = crate::service::invoke(entry, DriverOp::GetVolume, || {
-                entry.driver().get_volume(id)
-            })
-            .await;
-            match seen {
-                Ok(volume) => {
-                    let observation = match volume.state {
-                        s if s == target => Observation::Reached,
-                        VolumeState::Error => failed_state("volume", "error"),
-                        VolumeState::Deleted | VolumeState::Deleting => {
-                            failed_state("volume", "deleted")
-                        }
-                        _ => Observation::InProgress,
-                    };
-                    (observation, Some(seen_volume(&volume)))
-                }
-                Err(e) => (absent_or_failed(e, in_grace, false), None),
-            }
-        }
-        Goal::VolumeGone => {
-            let seen = crate::service::invoke(entry, DriverOp::GetVolume, || {
-                entry.driver().get_volume(id)
-            })
-            .await;
-            match seen {
-                Ok(volume) => {
-                    let observation = match volume.state {
-                        VolumeState::Deleted => Observation::Reached,
-                        _ => Observation::InProgress,
-                    };
-                    (observation, Some(seen_volume(&volume)))
-                }
-                Err(e) => (absent_or_failed(e, in_grace, true), None),
-            }
-        }
+        Goal::ServerGone => look_at_server(entry, id, server_gone_progress).await,
+        Goal::Volume(target) => look_at_volume(entry, id, |s| volume_progress(s, target)).await,
+        Goal::VolumeGone => look_at_volume(entry, id, volume_gone_progress).await,
+    };
+    let absence_is_goal = matches!(goal, Goal::ServerGone | Goal::VolumeGone);
+    match looked {
+        Ok((observation, seen)) => (observation, Some(seen)),
+        Err(e) => (absent_or_failed(e, in_grace, absence_is_goal), None),
+    }
+}
+
+async fn look_at_server(
+    entry: &ProviderEntry,
+    id: &str,
+    progress: impl FnOnce(ServerState) -> Observation,
+) -> DriverResult<(Observation, Seen)> {
+    let server = entry.driver().get_server(id).await?;
+    Ok((progress(server.state), seen_server(entry, server)))
+}
+
+async fn look_at_volume(
+    entry: &ProviderEntry,
+    id: &str,
+    progress: impl FnOnce(VolumeState) -> Observation,
+) -> DriverResult<(Observation, Seen)> {
+    let volume = entry.driver().get_volume(id).await?;
+    Ok((progress(volume.state), seen_volume(&volume)))
+}
+
+fn server_gone_progress(state: ServerState) -> Observation {
+    match state {
+        ServerState::Terminated => Observation::Reached,
+        ServerState::Error => failed_state("server", "error"),
+        _ => Observation::InProgress,
+    }
+}
+
+fn volume_progress(state: VolumeState, target: VolumeState) -> Observation {
+    match state {
+        s if s == target => Observation::Reached,
+        VolumeState::Error => failed_state("volume", "error"),
+        VolumeState::Deleted | VolumeState::Deleting => failed_state("volume", "deleted"),
+        _ => Observation::InProgress,
+    }
+}
+
+fn volume_gone_progress(state: VolumeState) -> Observation {
+    match state {
+        VolumeState::Deleted => Observation::Reached,
+        _ => Observation::InProgress,
     }
 }
 

@@ -12,7 +12,7 @@ use super::error::{ServiceError, ServiceResult};
 use super::idempotency::{self, Identity};
 use super::outcome::{Change, ChangeOptions, MAX_WAIT};
 use super::reads::{read_server, read_volume};
-use super::{Caller, Service, finish_server, invoke};
+use super::{Caller, Service, finish_server};
 use crate::driver::{DriverOp, DriverResult};
 use crate::model::{
     ActionAdmission, AttachVolumeRequest, CreateServerRequest, CreateVolumeRequest, Operation,
@@ -30,11 +30,59 @@ enum Finally {
     Gone,
 }
 
-/// What an operation follows: its kind, the resource's id, and where it should end up.
+/// What an operation follows: its kind, the resource's id, where it should end up, and how the
+/// resource is shown once it got there.
 struct Plan<'a> {
     kind: OperationKind,
     id: &'a str,
     goal: Goal,
+    finally: Finally,
+}
+
+/// A resource a change follows (a server or a volume): its id, how its last sight shows once it
+/// is gone, and how it is read again.
+trait Followed: Sized {
+    fn id(&self) -> &str;
+    /// The last sight of the resource, shown as deleted.
+    fn gone(self) -> Self;
+    /// The resource as its provider shows it now.
+    async fn read(entry: &ProviderEntry, id: &str) -> DriverResult<Self>;
+}
+
+impl Followed for Server {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn gone(self) -> Server {
+        Server {
+            state: ServerState::Terminated,
+            actions: Vec::new(),
+            ..self
+        }
+    }
+
+    async fn read(entry: &ProviderEntry, id: &str) -> DriverResult<Server> {
+        read_server(entry, id).await
+    }
+}
+
+impl Followed for Volume {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn gone(self) -> Volume {
+        Volume {
+            state: VolumeState::Deleted,
+            attachments: Vec::new(),
+            ..self
+        }
+    }
+
+    async fn read(entry: &ProviderEntry, id: &str) -> DriverResult<Volume> {
+        read_volume(entry, id).await
+    }
 }
 
 /// The identity of one change for idempotency.
@@ -77,20 +125,15 @@ impl Service {
         .await
     }
 
-    /// Starts the operation on `id` towards `goal`, waits as the caller asked, and says how it
-    /// stands. `seen` is the resource as the driver call returned it; `refresh` reads it again.
-    async fn follow<T, R, Fut>(
+    /// Starts the operation of `plan`, waits as the caller asked, and says how it stands.
+    /// `seen` is the resource as the driver call returned it.
+    async fn follow<T: Followed>(
         &self,
         entry: &Arc<ProviderEntry>,
         plan: Plan<'_>,
         seen: T,
         options: &ChangeOptions,
-        refresh: R,
-    ) -> ServiceResult<Change<T>>
-    where
-        R: FnOnce(T) -> Fut,
-        Fut: Future<Output = ServiceResult<T>>,
-    {
+    ) -> ServiceResult<Change<T>> {
         let op = self
             .ops()
             .begin(entry.clone(), plan.kind, plan.id, plan.goal)
@@ -100,12 +143,18 @@ impl Service {
             _ => op,
         };
         match op.status {
-            OperationStatus::Succeeded => Ok(Change {
-                resource: refresh(seen).await?,
-                operation: op,
-                done: true,
-                replayed: false,
-            }),
+            OperationStatus::Succeeded => {
+                let resource = match plan.finally {
+                    Finally::Gone => seen.gone(),
+                    Finally::Read => T::read(entry, seen.id()).await?,
+                };
+                Ok(Change {
+                    resource,
+                    operation: op,
+                    done: true,
+                    replayed: false,
+                })
+            }
             OperationStatus::Failed => Err(failure(op)),
             OperationStatus::Pending | OperationStatus::Running => Ok(Change {
                 operation: op,
@@ -114,55 +163,6 @@ impl Service {
                 replayed: false,
             }),
         }
-    }
-
-    async fn follow_server(
-        &self,
-        entry: &Arc<ProviderEntry>,
-        kind: OperationKind,
-        goal: Goal,
-        seen: Server,
-        options: &ChangeOptions,
-        finally: Finally,
-    ) -> ServiceResult<Change<Server>> {
-        let id = seen.id.clone();
-        let plan = Plan {
-            kind,
-            id: &id,
-            goal,
-        };
-        self.follow(entry, plan, seen, options, |last| async move {
-            match finally {
-                Finally::Gone => Ok(Server {
-                    state: ServerState::Terminated,
-                    actions: Vec::new(),
-                    ..last
-                }),
-                Finally::Read => Ok(read_server(entry, &last.id).await?),
-            }
-        })
-        .await
-    }
-
-    async fn follow_volume(
-        &self,
-        entry: &Arc<ProviderEntry>,
-        plan: Plan<'_>,
-        seen: Volume,
-        options: &ChangeOptions,
-        finally: Finally,
-    ) -> ServiceResult<Change<Volume>> {
-        self.follow(entry, plan, seen, options, |last| async move {
-            match finally {
-                Finally::Gone => Ok(Volume {
-                    state: VolumeState::Deleted,
-                    attachments: Vec::new(),
-                    ..last
-                }),
-                Finally::Read => Ok(read_volume(entry, &last.id).await?),
-            }
-        })
-        .await
     }
 
     /// Creates a server; the operation ends when it runs.
@@ -179,21 +179,16 @@ impl Service {
         let token = options.idempotency_key.as_ref().map(|k| k.as_str());
         let identity = identity(DriverOp::CreateServer, &entry, None, body);
         self.once(caller, options, identity, || async {
-            let created = invoke(&entry, DriverOp::CreateServer, || {
-                entry.driver().create_server(body, token)
-            })
-            .await?;
+            let created = entry.driver().create_server(body, token).await?;
             let server = finish_server(&entry, created);
-            let goal = Goal::Server(ServerState::Running);
-            self.follow_server(
-                &entry,
-                OperationKind::CreateServer,
-                goal,
-                server,
-                options,
-                Finally::Read,
-            )
-            .await
+            let id = server.id.clone();
+            let plan = Plan {
+                kind: OperationKind::CreateServer,
+                id: &id,
+                goal: Goal::Server(ServerState::Running),
+                finally: Finally::Read,
+            };
+            self.follow(&entry, plan, server, options).await
         })
         .await
     }
@@ -237,21 +232,25 @@ impl Service {
                     ActionAdmission::Conflict => Err(conflict(&entry, &server, action)),
                     ActionAdmission::Allowed => {
                         let driver = entry.driver();
-                        let call = || async {
-                            match action {
-                                ServerAction::Start => driver.start_server(id).await,
-                                ServerAction::Stop => driver.stop_server(id).await,
-                                ServerAction::Reboot => driver.reboot_server(id).await,
-                                ServerAction::Delete => driver.delete_server(id).await,
-                            }
+                        let changed = match action {
+                            ServerAction::Start => driver.start_server(id).await,
+                            ServerAction::Stop => driver.stop_server(id).await,
+                            ServerAction::Reboot => driver.reboot_server(id).await,
+                            ServerAction::Delete => driver.delete_server(id).await,
                         };
-                        let after = finish_server(&entry, invoke(&entry, op, call).await?);
+                        let after = finish_server(&entry, changed?);
                         let (goal, finally) = match action {
                             ServerAction::Delete => (Goal::ServerGone, Finally::Gone),
                             other => (Goal::Server(ServerState::after(other)), Finally::Read),
                         };
-                        self.follow_server(&entry, kind, goal, after, options, finally)
-                            .await
+                        let id = after.id.clone();
+                        let plan = Plan {
+                            kind,
+                            id: &id,
+                            goal,
+                            finally,
+                        };
+                        self.follow(&entry, plan, after, options).await
                     }
                 }
             },
@@ -289,9 +288,9 @@ impl Service {
                 kind: verb.kind,
                 id: &id,
                 goal: verb.goal,
+                finally: verb.finally,
             };
-            self.follow_volume(&entry, plan, volume, options, verb.finally)
-                .await
+            self.follow(&entry, plan, volume, options).await
         })
         .await
     }
@@ -315,10 +314,7 @@ impl Service {
         };
         let extra = |entry: &ProviderEntry| check::create_volume(entry, body);
         self.change_volume(caller, provider, verb, options, extra, |entry| async move {
-            invoke(&entry, DriverOp::CreateVolume, || {
-                entry.driver().create_volume(body, token)
-            })
-            .await
+            entry.driver().create_volume(body, token).await
         })
         .await
     }
@@ -345,12 +341,7 @@ impl Service {
             verb,
             options,
             |_| Ok(()),
-            |entry| async move {
-                invoke(&entry, DriverOp::DeleteVolume, || {
-                    entry.driver().delete_volume(id)
-                })
-                .await
-            },
+            |entry| async move { entry.driver().delete_volume(id).await },
         )
         .await
     }
@@ -375,10 +366,10 @@ impl Service {
         let extra = |_: &ProviderEntry| check::attach_volume(body);
         self.change_volume(caller, provider, verb, options, extra, |entry| async move {
             let device = body.device.as_deref();
-            invoke(&entry, DriverOp::AttachVolume, || {
-                entry.driver().attach_volume(id, &body.server_id, device)
-            })
-            .await
+            entry
+                .driver()
+                .attach_volume(id, &body.server_id, device)
+                .await
         })
         .await
     }
@@ -405,12 +396,7 @@ impl Service {
             verb,
             options,
             |_| Ok(()),
-            |entry| async move {
-                invoke(&entry, DriverOp::DetachVolume, || {
-                    entry.driver().detach_volume(id)
-                })
-                .await
-            },
+            |entry| async move { entry.driver().detach_volume(id).await },
         )
         .await
     }

@@ -24,11 +24,10 @@ pub use idempotency::{Caller, IdempotencyKey, MAX_KEY};
 pub use outcome::{Change, ChangeOptions, MAX_WAIT};
 pub use reads::{ImageQuery, PageQuery, ServerQuery};
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::driver::{DriverOp, DriverResult};
+use crate::driver::DriverOp;
 use crate::model::Server;
 use crate::ops::Operations;
 use crate::registry::{ProviderEntry, Registry};
@@ -119,21 +118,6 @@ impl Service {
     }
 }
 
-/// Calls the driver, after the service's own checks. `entry.driver()` is the layered stack
-/// (coalescing, retry, breaker, limits, metrics, health), and errors come out of it labelled
-/// with provider and operation, so nothing is checked or labelled again here.
-pub(crate) async fn invoke<T, F, Fut>(
-    _entry: &ProviderEntry,
-    _op: DriverOp,
-    mut call: F,
-) -> DriverResult<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = DriverResult<T>>,
-{
-    call().await
-}
-
 /// Fills what the gateway derives for every driver: the provider id and the actions valid in
 /// the server's state that this provider supports.
 pub(crate) fn finish_server(entry: &ProviderEntry, mut server: Server) -> Server {
@@ -141,3 +125,6 @@ pub(crate) fn finish_server(entry: &ProviderEntry, mut server: Server) -> Server
     server.provider = entry.id().to_owned();
     server
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,7 +7,7 @@ use super::aggregate::{Aggregate, aggregate};
 use super::check::{self, Source};
 use super::cursor::page_limit;
 use super::error::ServiceResult;
-use super::{Caller, Service, finish_server, invoke};
+use super::{Caller, Service, finish_server};
 use crate::driver::{
     DriverError, DriverOp, DriverResult, ImageFilter, ListRequest, Page, ServerFilter,
 };
@@ -166,12 +166,7 @@ impl Service {
                 DriverOp::ListImages,
                 page,
                 |entry| check::image_filter(entry, query.owner.as_deref(), query.name.as_deref()),
-                |entry, req| async move {
-                    invoke(&entry, DriverOp::ListImages, || {
-                        entry.driver().list_images(&req, &filter)
-                    })
-                    .await
-                },
+                |entry, req| async move { entry.driver().list_images(&req, &filter).await },
             )
             .await?;
         Ok(ImageList { items, next_cursor })
@@ -185,7 +180,7 @@ impl Service {
         id: &str,
     ) -> ServiceResult<Image> {
         self.one_of(provider, DriverOp::GetImage, id, |entry| async move {
-            invoke(&entry, DriverOp::GetImage, || entry.driver().get_image(id)).await
+            entry.driver().get_image(id).await
         })
         .await
     }
@@ -203,12 +198,7 @@ impl Service {
                 DriverOp::ListSizes,
                 page,
                 |_| Ok(()),
-                |entry, req| async move {
-                    invoke(&entry, DriverOp::ListSizes, || {
-                        entry.driver().list_sizes(&req)
-                    })
-                    .await
-                },
+                |entry, req| async move { entry.driver().list_sizes(&req).await },
             )
             .await?;
         Ok(SizeList { items, next_cursor })
@@ -227,12 +217,7 @@ impl Service {
                 DriverOp::ListRegions,
                 page,
                 |_| Ok(()),
-                |entry, req| async move {
-                    invoke(&entry, DriverOp::ListRegions, || {
-                        entry.driver().list_regions(&req)
-                    })
-                    .await
-                },
+                |entry, req| async move { entry.driver().list_regions(&req).await },
             )
             .await?;
         Ok(RegionList { items, next_cursor })
@@ -325,10 +310,7 @@ impl Service {
                             .with_provider(entry.id())
                             .with_operation(DriverOp::ListImages));
                     }
-                    invoke(&entry, DriverOp::ListImages, || {
-                        entry.driver().list_images(&req, &filter)
-                    })
-                    .await
+                    entry.driver().list_images(&req, &filter).await
                 }
             },
         )
@@ -384,10 +366,7 @@ async fn servers_page(
     req: ListRequest,
     filter: ServerFilter,
 ) -> crate::driver::DriverResult<Page<Server>> {
-    let page = invoke(&entry, DriverOp::ListServers, || {
-        entry.driver().list_servers(&req, &filter)
-    })
-    .await?;
+    let page = entry.driver().list_servers(&req, &filter).await?;
     Ok(Page {
         items: page
             .items
@@ -403,10 +382,7 @@ async fn volumes_page(
     entry: Arc<ProviderEntry>,
     req: ListRequest,
 ) -> crate::driver::DriverResult<Page<Volume>> {
-    invoke(&entry, DriverOp::ListVolumes, || {
-        entry.driver().list_volumes(&req)
-    })
-    .await
+    entry.driver().list_volumes(&req).await
 }
 
 /// One server, finished.
@@ -414,7 +390,7 @@ pub(crate) async fn read_server(
     entry: &ProviderEntry,
     id: &str,
 ) -> crate::driver::DriverResult<Server> {
-    let server = invoke(entry, DriverOp::GetServer, || entry.driver().get_server(id)).await?;
+    let server = entry.driver().get_server(id).await?;
     Ok(finish_server(entry, server))
 }
 
@@ -423,5 +399,5 @@ pub(crate) async fn read_volume(
     entry: &ProviderEntry,
     id: &str,
 ) -> crate::driver::DriverResult<Volume> {
-    invoke(entry, DriverOp::GetVolume, || entry.driver().get_volume(id)).await
+    entry.driver().get_volume(id).await
 }

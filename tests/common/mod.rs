@@ -76,6 +76,28 @@ pub fn provider_config(id: &str, text: &str) -> ProviderConfig {
     }
 }
 
+/// A GoGrid endpoint served by `app` on a loopback port, as a provider file with the driver's
+/// `timeout_secs` and `extra` lines (a `[layers]` table, …). The server runs until the handle
+/// is dropped with the test's runtime.
+pub async fn fake_gogrid(
+    id: &str,
+    app: axum::Router,
+    timeout_secs: u64,
+    extra: &str,
+) -> (ProviderConfig, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let text = format!(
+        "driver = \"gogrid\"\nendpoint = \"http://{addr}/api\"\napi_key = \"k\"\nshared_secret = \"s\"\ntimeout_secs = {timeout_secs}\n{extra}"
+    );
+    (provider_config(id, &text), server)
+}
+
 /// Settings that follow operations quickly, so tests finish soon.
 pub fn quick_follow() -> FollowSettings {
     FollowSettings {

@@ -450,6 +450,9 @@ impl Driver for AwsDriver {
             create_server_with_key_name: true,
             create_server_with_user_data: true,
             create_server_with_tags: true,
+            // RunInstances and CreateVolume take a `ClientToken` (client.rs) and answer a
+            // repeat with the same token with the first resource.
+            create_server_idempotent_with_client_token: true,
             start_server: true,
             stop_server: true,
             reboot_server: true,
@@ -463,6 +466,7 @@ impl Driver for AwsDriver {
             get_volume: true,
             create_volume: true,
             create_volume_with_tags: true,
+            create_volume_idempotent_with_client_token: true,
             delete_volume: true,
             attach_volume: true,
             detach_volume: true,

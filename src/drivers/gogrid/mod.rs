@@ -22,7 +22,8 @@ mod paging;
 mod tests;
 
 pub use client::sign as signature;
-pub use config::{GoGridConfig, GoGridSettings, SimulatorConfig};
+pub(crate) use config::GoGridSettings;
+pub use config::{GoGridConfig, SimulatorConfig};
 /// `Retry-After` parsing, shared with the other HTTP drivers.
 pub(crate) use error::parse_retry_after;
 
@@ -37,8 +38,8 @@ use self::mapping::{NativeImage, NativeIp, NativeOption, NativeServer};
 use self::paging::{NativePage, collect, list_page, paging_params};
 use crate::config::Secret;
 use crate::driver::{
-    self, Capabilities, Driver, DriverError, DriverOp, DriverResult, ErrorKind, ImageFilter,
-    ListRequest, Page, ServerFilter,
+    self, Capabilities, Driver, DriverError, DriverResult, ErrorKind, ImageFilter, ListRequest,
+    Page, ServerFilter,
 };
 use crate::drivers::{BuildError, Built, DriverSettings, seconds};
 use crate::model::{
@@ -61,9 +62,9 @@ pub struct GoGridDriver {
 
 impl GoGridDriver {
     /// A driver for `provider` talking to the API described by `settings`; fails when the
-    /// endpoint is not an http(s) URL. The gateway builds through [`DriverSettings::build`];
-    /// this is for a driver pointed at a server already running (tests).
-    pub fn new(provider: String, settings: GoGridSettings) -> DriverResult<GoGridDriver> {
+    /// endpoint is not an http(s) URL. Outside this crate a driver is built from a provider
+    /// file through [`DriverSettings::build`], the driver table's constructor.
+    pub(crate) fn new(provider: String, settings: GoGridSettings) -> DriverResult<GoGridDriver> {
         let client = Client::new(&settings).map_err(|e| e.with_provider(provider.clone()))?;
         Ok(GoGridDriver {
             provider,
@@ -72,10 +73,8 @@ impl GoGridDriver {
         })
     }
 
-    fn unsupported<T>(&self, op: DriverOp, what: &str) -> DriverResult<T> {
-        Err(DriverError::unsupported(what)
-            .with_provider(self.provider.clone())
-            .with_operation(op))
+    fn unsupported<T>(&self, what: &str) -> DriverResult<T> {
+        Err(DriverError::unsupported(what))
     }
 
     // --- servers -------------------------------------------------------------------------------
@@ -365,9 +364,8 @@ fn api_at_least(v: &str, major: u32, minor: u32) -> bool {
     }
 }
 
-// MERGE: layers labels. The unit tests read provider and operation off the errors of a bare
-// GoGridDriver, so each call is still labelled with the one `crate::driver::labelled`; once the
-// `layers` stack labels every error in its outermost layer, these calls go.
+// No method labels its errors with provider and operation: the outermost layer of the stack
+// (`crate::layers`) does that for every driver.
 #[async_trait]
 impl Driver for GoGridDriver {
     fn capabilities(&self) -> Capabilities {
@@ -394,16 +392,16 @@ impl Driver for GoGridDriver {
         req: &ListRequest,
         filter: &ServerFilter,
     ) -> DriverResult<Page<Server>> {
-        let page = list_page(
+        list_page(
             req,
             |page, size| self.fetch_servers(page, size),
             |s| filter.matches(s),
-        );
-        driver::labelled(&self.provider, DriverOp::ListServers, page).await
+        )
+        .await
     }
 
     async fn get_server(&self, id: &str) -> DriverResult<Server> {
-        driver::labelled(&self.provider, DriverOp::GetServer, self.find_server(id)).await
+        self.find_server(id).await
     }
 
     /// GoGrid has no idempotency token: `_idempotency_token` is ignored (the gateway's own
@@ -413,33 +411,23 @@ impl Driver for GoGridDriver {
         req: &CreateServerRequest,
         _idempotency_token: Option<&str>,
     ) -> DriverResult<Server> {
-        driver::labelled(&self.provider, DriverOp::CreateServer, self.create(req)).await
+        self.create(req).await
     }
 
     async fn start_server(&self, id: &str) -> DriverResult<Server> {
-        driver::labelled(
-            &self.provider,
-            DriverOp::StartServer,
-            self.power(id, "start"),
-        )
-        .await
+        self.power(id, "start").await
     }
 
     async fn stop_server(&self, id: &str) -> DriverResult<Server> {
-        driver::labelled(&self.provider, DriverOp::StopServer, self.power(id, "stop")).await
+        self.power(id, "stop").await
     }
 
     async fn reboot_server(&self, id: &str) -> DriverResult<Server> {
-        driver::labelled(
-            &self.provider,
-            DriverOp::RebootServer,
-            self.power(id, "restart"),
-        )
-        .await
+        self.power(id, "restart").await
     }
 
     async fn delete_server(&self, id: &str) -> DriverResult<Server> {
-        driver::labelled(&self.provider, DriverOp::DeleteServer, self.delete(id)).await
+        self.delete(id).await
     }
 
     async fn list_images(
@@ -447,34 +435,32 @@ impl Driver for GoGridDriver {
         req: &ListRequest,
         filter: &ImageFilter,
     ) -> DriverResult<Page<Image>> {
-        let page = list_page(
+        list_page(
             req,
             |page, size| self.fetch_images(page, size),
             |i| mapping::image_matches(filter, i),
-        );
-        driver::labelled(&self.provider, DriverOp::ListImages, page).await
+        )
+        .await
     }
 
     async fn get_image(&self, id: &str) -> DriverResult<Image> {
-        driver::labelled(&self.provider, DriverOp::GetImage, self.find_image(id)).await
+        self.find_image(id).await
     }
 
     async fn list_sizes(&self, req: &ListRequest) -> DriverResult<Page<Size>> {
-        let page = async { driver::paging::memory_page(req, self.sizes().await?) };
-        driver::labelled(&self.provider, DriverOp::ListSizes, page).await
+        driver::paging::memory_page(req, self.sizes().await?)
     }
 
     async fn list_regions(&self, req: &ListRequest) -> DriverResult<Page<Region>> {
-        let page = async { driver::paging::memory_page(req, self.regions().await?) };
-        driver::labelled(&self.provider, DriverOp::ListRegions, page).await
+        driver::paging::memory_page(req, self.regions().await?)
     }
 
     async fn list_volumes(&self, _: &ListRequest) -> DriverResult<Page<Volume>> {
-        self.unsupported(DriverOp::ListVolumes, NO_VOLUMES)
+        self.unsupported(NO_VOLUMES)
     }
 
     async fn get_volume(&self, _: &str) -> DriverResult<Volume> {
-        self.unsupported(DriverOp::GetVolume, NO_VOLUMES)
+        self.unsupported(NO_VOLUMES)
     }
 
     async fn create_volume(
@@ -482,19 +468,19 @@ impl Driver for GoGridDriver {
         _: &CreateVolumeRequest,
         _: Option<&str>,
     ) -> DriverResult<Volume> {
-        self.unsupported(DriverOp::CreateVolume, NO_VOLUMES)
+        self.unsupported(NO_VOLUMES)
     }
 
     async fn delete_volume(&self, _: &str) -> DriverResult<Volume> {
-        self.unsupported(DriverOp::DeleteVolume, NO_VOLUMES)
+        self.unsupported(NO_VOLUMES)
     }
 
     async fn attach_volume(&self, _: &str, _: &str, _: Option<&str>) -> DriverResult<Volume> {
-        self.unsupported(DriverOp::AttachVolume, NO_VOLUMES)
+        self.unsupported(NO_VOLUMES)
     }
 
     async fn detach_volume(&self, _: &str) -> DriverResult<Volume> {
-        self.unsupported(DriverOp::DetachVolume, NO_VOLUMES)
+        self.unsupported(NO_VOLUMES)
     }
 }
 

@@ -353,6 +353,8 @@ pub(crate) fn capabilities_of(d: &Discovery) -> Capabilities {
         create_server_with_key_name: d.ssh_key_mixin().is_some(),
         create_server_with_user_data: d.user_data_mixin().is_some(),
         create_server_with_tags: false,
+        // OCCI has no client token: a repeated create makes a second entity.
+        create_server_idempotent_with_client_token: false,
         start_server: offers("start"),
         stop_server: offers("stop"),
         reboot_server: offers("restart"),
@@ -366,6 +368,7 @@ pub(crate) fn capabilities_of(d: &Discovery) -> Capabilities {
         get_volume: storage,
         create_volume: storage,
         create_volume_with_tags: false,
+        create_volume_idempotent_with_client_token: false,
         delete_volume: storage,
         attach_volume: links,
         detach_volume: links,
