@@ -88,6 +88,16 @@ pub(crate) struct NativeImageDatacenter {
     pub(crate) datacenter: Option<NativeOption>,
 }
 
+/// The `serverimage` embedded in a server: only what a server's mapping reads. The rest of it
+/// (descriptions, options, billing tokens, datacenter list: most of a server's bytes) is
+/// skipped unread instead of allocated for every server of a list.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct NativeImageRef {
+    pub(crate) id: NativeId,
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+}
+
 /// A `serverimage` object.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -149,7 +159,7 @@ pub(crate) struct NativeServer {
     #[serde(default)]
     pub(crate) ip: Option<NativeIp>,
     #[serde(default)]
-    pub(crate) image: Option<NativeImage>,
+    pub(crate) image: Option<NativeImageRef>,
     #[serde(default)]
     pub(crate) datacenter: Option<NativeOption>,
     #[serde(default)]
