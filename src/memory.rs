@@ -8,7 +8,7 @@
 //! per burst, never under load (a trim walks and locks every arena).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How long the API must have served no request before freed memory is given back.
 pub const TRIM_AFTER_IDLE: Duration = Duration::from_secs(5);
@@ -21,19 +21,24 @@ pub fn note_request() {
     ACTIVITY.fetch_add(1, Ordering::Relaxed);
 }
 
-/// Starts the background task that trims after every `idle` without requests that followed
-/// some activity. Must be called inside a Tokio runtime.
+/// How often the trimmer looks at the request count.
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+
+/// Starts the background task that trims once the API has served no request for `idle` after
+/// some activity (within `idle` + 1 s of the last request). Must be called inside a Tokio
+/// runtime.
 pub fn spawn_trimmer(idle: Duration) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(idle);
+        let mut tick = tokio::time::interval(LOOK_EVERY);
         let mut seen = ACTIVITY.load(Ordering::Relaxed);
+        let mut last_change = Instant::now();
         let mut trimmed = true;
         loop {
             tick.tick().await;
             let now = ACTIVITY.load(Ordering::Relaxed);
             if now != seen {
-                (seen, trimmed) = (now, false);
-            } else if !trimmed {
+                (seen, last_change, trimmed) = (now, Instant::now(), false);
+            } else if !trimmed && last_change.elapsed() >= idle {
                 trimmed = true;
                 let released = release_free_memory();
                 tracing::debug!(released, "idle: gave freed memory back to the system");
