@@ -58,8 +58,6 @@ impl Around for RetryLayer {
         if self.attempts <= 1 {
             return next.run(call).await;
         }
-        // Whether the provider deduplicates creates on a client token is the driver's to say.
-        let caps = next.capabilities();
         let budget_end = Instant::now() + self.budget;
         let backoff = ExponentialBuilder::default()
             .with_jitter()
@@ -69,7 +67,9 @@ impl Around for RetryLayer {
         (|| next.run(call))
             .retry(backoff)
             .sleep(tokio::time::sleep)
-            .when(|e| retryable(call, e, &caps))
+            // Whether the provider deduplicates creates on a client token is the driver's to
+            // say; asked only when a call failed, not on every call.
+            .when(|e| retryable(call, e, &next.capabilities()))
             .adjust(|e, backoff| {
                 // `None` from the backoff: the attempts are used up (and stay so, whatever
                 // the provider's Retry-After says).
