@@ -24,3 +24,5 @@ pub mod registry;
 pub mod service;
 pub mod sim;
 pub mod store;
+pub mod watch;
+pub mod webhooks;

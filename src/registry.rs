@@ -23,6 +23,7 @@ pub struct ProviderEntry {
     /// The driver inside its layers: what every call goes through.
     driver: Arc<dyn Driver>,
     labels: Labels,
+    watch_interval: Option<std::time::Duration>,
 }
 
 impl std::fmt::Debug for ProviderEntry {
@@ -54,7 +55,19 @@ impl ProviderEntry {
             simulated,
             bare: driver,
             labels,
+            watch_interval: Some(crate::watch::DEFAULT_INTERVAL),
         }
+    }
+
+    /// Sets how often the watch lists this provider (`None`: never).
+    pub fn with_watch_interval(mut self, interval: Option<std::time::Duration>) -> ProviderEntry {
+        self.watch_interval = interval;
+        self
+    }
+
+    /// How often the watch lists this provider, if it does.
+    pub fn watch_interval(&self) -> Option<std::time::Duration> {
+        self.watch_interval
     }
 
     /// Rebuilds the layer stack with `settings` (the provider file's `[layers]`).
@@ -164,7 +177,9 @@ impl Registry {
                 simulated,
                 built.driver,
             );
-            let entry = entry.with_layers(&config.layers);
+            let entry = entry
+                .with_layers(&config.layers)
+                .with_watch_interval(config.watch_interval);
             registry
                 .providers
                 .insert(config.id.clone(), Arc::new(entry));

@@ -31,6 +31,8 @@ pub struct ProviderConfig {
     pub settings: Arc<dyn DriverSettings>,
     /// The `[layers]` table: retry, breaker, limit, coalescing and timeout settings.
     pub layers: crate::layers::LayerSettings,
+    /// `watch_interval_secs`: how often the watch lists the provider; `None` (0) turns it off.
+    pub watch_interval: Option<std::time::Duration>,
 }
 
 impl ProviderConfig {
@@ -158,6 +160,8 @@ pub fn parse_provider(
     }
     let layers =
         take_layers(&mut value).map_err(|e| vec![field_error(path, text, &e.field, e.message)])?;
+    let watch_interval = take_watch_interval(&mut value)
+        .map_err(|e| vec![field_error(path, text, &e.field, e.message)])?;
     let (driver, settings) = deserialize_driver(value)
         .map_err(|e| vec![field_error(path, text, &e.field, e.message)])?;
     Ok(ProviderConfig {
@@ -166,7 +170,27 @@ pub fn parse_provider(
         driver,
         settings,
         layers,
+        watch_interval,
     })
+}
+
+/// Takes `watch_interval_secs` out of the file (every driver has it): whole seconds, 0 for no
+/// watch, [`crate::watch::DEFAULT_INTERVAL`] when absent.
+fn take_watch_interval(
+    value: &mut toml::Value,
+) -> Result<Option<std::time::Duration>, FieldError> {
+    let field = "watch_interval_secs";
+    let Some(raw) = value.as_table_mut().and_then(|t| t.remove(field)) else {
+        return Ok(Some(crate::watch::DEFAULT_INTERVAL));
+    };
+    match raw.as_integer().map(u64::try_from) {
+        Some(Ok(0)) => Ok(None),
+        Some(Ok(secs)) => Ok(Some(std::time::Duration::from_secs(secs))),
+        _ => Err(FieldError {
+            field: vec![field.to_owned()],
+            message: "must be a whole number of seconds, 0 to turn the watch off".into(),
+        }),
+    }
 }
 
 /// Takes the `[layers]` table out of the file (every driver has one) and reads it, so the

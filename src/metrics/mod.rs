@@ -39,6 +39,8 @@ struct Metrics {
     queue_depth: IntGaugeVec,
     limit_refusals: IntCounterVec,
     operations_in_flight: IntGaugeVec,
+    webhook_tries: IntCounterVec,
+    watch_changes: IntCounterVec,
 }
 
 /// A count of calls and their durations, under the one label set (`provider`, `driver`,
@@ -153,6 +155,18 @@ impl Metrics {
                 "cloudgw_operations_in_flight",
                 "Operations (creates, actions, deletes) being followed now, by provider.",
                 &["provider"],
+            )?,
+            webhook_tries: counter(
+                &registry,
+                "cloudgw_webhook_tries_total",
+                "Webhook delivery tries, by webhook name and outcome (`delivered`, `retryable_status`, `refused`, `timeout`, `unreachable`).",
+                &["webhook", "outcome"],
+            )?,
+            watch_changes: counter(
+                &registry,
+                "cloudgw_watch_changes_total",
+                "Changes the watch found at a provider that the gateway did not cause, by provider and event type.",
+                &["provider", "type"],
             )?,
             registry,
         })
@@ -284,6 +298,20 @@ pub fn record_limit_refusal(provider: &str, driver: &str, operation: &str) {
     let Some(m) = METRICS.as_ref() else { return };
     m.limit_refusals
         .with_label_values(&[provider, driver, operation])
+        .inc();
+}
+
+/// Counts one webhook delivery try.
+pub fn webhook_try(webhook: &str, outcome: &str) {
+    let Some(m) = METRICS.as_ref() else { return };
+    m.webhook_tries.with_label_values(&[webhook, outcome]).inc();
+}
+
+/// Counts one change the watch found.
+pub fn watch_change(provider: &str, event_type: &str) {
+    let Some(m) = METRICS.as_ref() else { return };
+    m.watch_changes
+        .with_label_values(&[provider, event_type])
         .inc();
 }
 

@@ -4,6 +4,7 @@
 //! and `extra` (provider-specific fields with no unified home). Field names
 //! are snake_case on the wire.
 
+mod delivery;
 mod event;
 mod image;
 mod list;
@@ -15,6 +16,7 @@ mod server;
 mod size;
 mod volume;
 
+pub use delivery::{Delivery, DeliveryStatus};
 pub use event::{CloudEvent, EventType, ServerSentEvent};
 pub use image::Image;
 pub use list::{
