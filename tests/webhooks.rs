@@ -129,3 +129,66 @@ async fn a_receiver_failing_twice_gets_each_event_once_verified_and_parsed() {
     assert_eq!(listed.len(), sent.len());
     assert!(listed.iter().all(|(_, d)| d.attempts == 3));
 }
+
+/// Dead letters are listed at `GET /v1/webhooks/deliveries?status=failed`, newest first, paged.
+#[tokio::test]
+async fn dead_letters_are_listed_and_paged() {
+    let (child, url) = receiver(1000);
+    let text = format!(
+        "name = \"down\"\nurl = \"{url}\"\nsecret = \"{SECRET}\"\nmax_attempts = 1\n"
+    );
+    let config: WebhookConfig = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
+    let hook = config.check().unwrap_or_else(|e| panic!("{e:?}"));
+    let webhooks = Webhooks::new(vec![hook], Arc::new(MemoryDeliveries::new()));
+    let sent: Vec<CloudEvent> = (0..3)
+        .map(|n| event(n, EventType::ServerStateChanged))
+        .collect();
+    for e in &sent {
+        webhooks.enqueue(e).await;
+    }
+    while webhooks.deliver_due().await > 0 {}
+    let registry = Arc::new(cloudgw::registry::Registry::from_entries(Vec::new()));
+    let ops = cloudgw::ops::Operations::new(
+        Arc::new(cloudgw::store::MemoryStore::new()),
+        cloudgw::ops::FollowSettings::default(),
+    );
+    let service = cloudgw::service::Service::new(registry, ops, Default::default())
+        .with_webhooks(webhooks);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = format!("http://{}", listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
+    let app = cloudgw::api::router_for(service, cloudgw::api::DEFAULT_REQUEST_TIMEOUT);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let client = client.clone();
+        let url = format!("{base}{path}");
+        async move {
+            let answer = client.get(url).send().await.unwrap_or_else(|e| panic!("{e}"));
+            let status = answer.status().as_u16();
+            (status, answer.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let (status, first) = get("/v1/webhooks/deliveries?status=failed&limit=2".into()).await;
+    assert_eq!(status, 200, "{first}");
+    let ids: Vec<&str> = first["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|d| d["event_id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(ids, [sent[2].id.as_str(), sent[1].id.as_str()], "newest first");
+    assert_eq!(first["items"][0]["status"], "failed");
+    assert_eq!(first["items"][0]["webhook"], "down");
+    assert_eq!(first["items"][0]["last_status"], 500);
+    let cursor = first["next_cursor"].as_str().unwrap_or_else(|| panic!("{first}"));
+    let (_, second) = get(format!("/v1/webhooks/deliveries?status=failed&limit=2&cursor={cursor}")).await;
+    assert_eq!(second["items"][0]["event_id"], sent[0].id.as_str());
+    assert_eq!(second["next_cursor"], Value::Null);
+    let (_, delivered) = get("/v1/webhooks/deliveries?status=delivered".into()).await;
+    assert_eq!(delivered["items"], json!([]));
+    let (status, bad) = get("/v1/webhooks/deliveries?status=lost".into()).await;
+    assert_eq!((status, bad["code"].as_str()), (400, Some("invalid_request")), "{bad}");
+    let (status, _) = get("/v1/webhooks/deliveries?cursor=forged".into()).await;
+    assert_eq!(status, 400);
+    drop(child);
+}

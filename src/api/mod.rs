@@ -19,6 +19,7 @@ mod providers;
 mod render;
 mod servers;
 mod volumes;
+mod webhooks;
 
 pub use openapi::{openapi, openapi_3_0};
 pub use problem::{ApiError, PROBLEM_JSON};

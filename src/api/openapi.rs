@@ -7,7 +7,9 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{aggregate, catalog, events, health, operations, providers, servers, volumes};
+use super::{
+    aggregate, catalog, events, health, operations, providers, servers, volumes, webhooks,
+};
 use crate::service::Service;
 
 #[derive(OpenApi)]
@@ -29,7 +31,7 @@ use crate::service::Service;
         (name = "regions", description = "Regions, datacenters and zones"),
         (name = "volumes", description = "Block storage volumes"),
         (name = "operations", description = "Long-running changes"),
-        (name = "events", description = "Change events"),
+        (name = "events", description = "Change events and their webhook deliveries"),
         (name = "health", description = "Liveness, readiness, metrics"),
     ),
     components(schemas(crate::model::Problem, crate::model::CloudEvent, crate::model::EventType, crate::model::ServerSentEvent))
@@ -59,6 +61,7 @@ pub(super) fn routes() -> OpenApiRouter<Service> {
         .routes(routes!(aggregate::list_all_volumes))
         .routes(routes!(operations::get_operation))
         .routes(routes!(events::stream_events))
+        .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(health::get_health))
         .routes(routes!(health::get_readiness))
         .routes(routes!(health::get_metrics))

@@ -115,6 +115,33 @@ impl CursorKey {
     }
 }
 
+/// A position in a list the gateway keeps itself (deliveries, …): the list's name and the
+/// position of the last item served.
+#[derive(Serialize, Deserialize)]
+struct StoredListCursor {
+    l: String,
+    p: i64,
+}
+
+impl CursorKey {
+    /// The cursor of the page after the item at `position` of the stored list `list`.
+    pub(crate) fn stored_list_cursor(&self, list: &str, position: i64) -> String {
+        self.seal(&StoredListCursor {
+            l: list.to_owned(),
+            p: position,
+        })
+    }
+
+    /// The position a cursor of the stored list `list` stands at; 400 for any other cursor.
+    pub(crate) fn open_stored_list_cursor(&self, list: &str, raw: &str) -> ServiceResult<i64> {
+        let cursor: StoredListCursor = self.open(raw)?;
+        if cursor.l != list {
+            return Err(ServiceError::bad_request("cursor belongs to another list"));
+        }
+        Ok(cursor.p)
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct ProviderCursor {
     /// The list: `servers@gogrid`, …

@@ -13,11 +13,13 @@ mod aggregate;
 mod changes;
 mod check;
 mod cursor;
+mod deliveries;
 mod error;
 mod idempotency;
 mod outcome;
 mod reads;
 
+pub use deliveries::{DeliveryPage, DeliveryQuery};
 pub use cursor::{CursorKey, DEFAULT_LIMIT, MAX_LIMIT, MAX_SKIP, MIN_KEY_LEN};
 pub use error::{ServiceError, ServiceResult};
 pub use idempotency::{Caller, IdempotencyKey, MAX_KEY};
@@ -31,6 +33,7 @@ use crate::driver::DriverOp;
 use crate::model::Server;
 use crate::ops::Operations;
 use crate::registry::{ProviderEntry, Registry};
+use crate::webhooks::Webhooks;
 
 /// The service's own settings.
 #[derive(Debug, Clone)]
@@ -60,11 +63,12 @@ pub struct Service {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Inner {
     registry: Arc<Registry>,
     ops: Operations,
     settings: ServiceSettings,
+    webhooks: Option<Webhooks>,
 }
 
 impl Service {
@@ -75,7 +79,17 @@ impl Service {
                 registry,
                 ops,
                 settings,
+                webhooks: None,
             }),
+        }
+    }
+
+    /// The service with these webhooks (their deliveries are listed through it).
+    pub fn with_webhooks(self, webhooks: Webhooks) -> Service {
+        let mut inner = Arc::unwrap_or_clone(self.inner);
+        inner.webhooks = Some(webhooks);
+        Service {
+            inner: Arc::new(inner),
         }
     }
 
