@@ -164,7 +164,9 @@ where
     let Some(key) = key else {
         return change().await;
     };
-    let scoped = format!("{}\0{}", caller.scope(), key.as_str());
+    // The scope hex-encoded, so the first `/` ends it whatever the key holds (and no NUL: a
+    // PostgreSQL text column refuses one).
+    let scoped = format!("{}/{}", hex::encode(caller.scope()), key.as_str());
     let holder = uuid::Uuid::new_v4().to_string();
     match store
         .begin_idempotent(&scoped, &fingerprint(&identity), &holder, lease)
