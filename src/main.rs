@@ -17,7 +17,6 @@ use cloudgw::ops::{FollowSettings, Operations};
 use cloudgw::registry::Registry;
 use cloudgw::service::{CursorKey, Service, ServiceSettings};
 use cloudgw::sim;
-use cloudgw::store::MemoryStore;
 
 /// cloudgw: one REST API for many clouds (AWS EC2, GoGrid-style, OCCI).
 ///
@@ -123,6 +122,25 @@ struct ServeArgs {
     /// the request's span and its request_id on every line).
     #[arg(long, env = "CLOUDGW_LOG_FORMAT", default_value = "text")]
     log_format: LogFormat,
+    /// Directory of the gateway's own data (the SQLite database `cloudgw.db` unless
+    /// --database-url says otherwise); created if missing.
+    #[arg(long, env = "CLOUDGW_DATA_DIR", default_value = "data")]
+    data_dir: PathBuf,
+    /// Where operations, idempotency keys and events are kept: `sqlite:PATH`,
+    /// `postgres://USER:PASSWORD@HOST/DB` (share one among replicas), or `memory:` (lost on
+    /// exit). Default: sqlite in --data-dir.
+    #[arg(long, env = "CLOUDGW_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Seconds a replica's claim on work (following an operation, a request's idempotency key)
+    /// lasts unless renewed: how soon another replica takes over from one that died.
+    #[arg(long, env = "CLOUDGW_LEASE_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
+    lease_secs: u64,
+    /// Seconds an Idempotency-Key is remembered after its first use.
+    #[arg(long, env = "CLOUDGW_IDEMPOTENCY_TTL_SECS", default_value_t = 86_400, value_parser = clap::value_parser!(u64).range(1..))]
+    idempotency_ttl_secs: u64,
+    /// Seconds events are kept for clients resuming with Last-Event-ID.
+    #[arg(long, env = "CLOUDGW_EVENT_RETENTION_SECS", default_value_t = 604_800, value_parser = clap::value_parser!(u64).range(1..))]
+    event_retention_secs: u64,
 }
 
 /// How log lines are written.
@@ -287,10 +305,23 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .ok()
         .filter(|t| !t.is_zero())
         .ok_or("--request-timeout must be a number of seconds > 0")?;
-    let ops = Operations::new(Arc::new(MemoryStore::new()), settings).with_events(
-        Events::new().with_max_stream(Duration::from_secs(args.event_stream_max_secs)),
+    let store = open_store(&args).await?;
+    cloudgw::store::spawn_janitor(
+        store.clone(),
+        cloudgw::store::Retention {
+            idempotency_ttl: Duration::from_secs(args.idempotency_ttl_secs),
+            events: Duration::from_secs(args.event_retention_secs),
+        },
     );
-    let service = Service::new(Arc::new(registry), ops, service_settings);
+    let ops = Operations::new(store.clone(), settings)
+        .with_lease(Duration::from_secs(args.lease_secs))
+        .with_events(
+            Events::over(store).with_max_stream(Duration::from_secs(args.event_stream_max_secs)),
+        );
+    let registry = Arc::new(registry);
+    // Operations left unfinished by an earlier run (or by a replica that died) are followed on.
+    ops.spawn_resumer(registry.clone());
+    let service = Service::new(registry, ops, service_settings);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -303,6 +334,32 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+/// The store --database-url names, or SQLite in --data-dir (created if missing).
+async fn open_store(args: &ServeArgs) -> Result<Arc<dyn cloudgw::store::Store>, String> {
+    let url = match &args.database_url {
+        Some(url) => url.clone(),
+        None => {
+            std::fs::create_dir_all(&args.data_dir).map_err(|e| {
+                format!(
+                    "cannot create the data directory {}: {e}",
+                    args.data_dir.display()
+                )
+            })?;
+            format!("sqlite:{}", args.data_dir.join("cloudgw.db").display())
+        }
+    };
+    let store = cloudgw::store::open(&url)
+        .await
+        .map_err(|e| format!("cannot open the store: {e}"))?;
+    tracing::info!(store = ?store_kind(&url), "store ready");
+    Ok(store)
+}
+
+/// The store's kind for the log (never the URL: it may hold a password).
+fn store_kind(url: &str) -> &str {
+    url.split(':').next().unwrap_or("")
 }
 
 /// The service's settings from the command line.

@@ -1,15 +1,13 @@
 //! `/v1/events`: the server-sent events stream of CloudEvents.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures::{Stream, StreamExt, stream};
+use futures::{Stream, StreamExt};
 use serde::Deserialize;
-use tokio::sync::broadcast;
 use utoipa::IntoParams;
 
 use super::extract::Query;
@@ -44,8 +42,10 @@ pub struct EventParams {
 /// stream position in its `id`) for every state change the gateway causes or observes:
 /// operations accepted and changing status, and the servers and volumes they follow changing
 /// state. The stream ends after `timeout` seconds; reconnect with `Last-Event-ID` (EventSource
-/// does) to receive the events missed in between, as long as the gateway still keeps them (the
-/// last 1024). Events live in the gateway process: they do not survive a restart.
+/// does) to receive the events missed in between — across restarts, and from any replica on
+/// one database — for as long as the gateway keeps them (`--event-retention-secs`, 7 days by
+/// default). When it no longer has all of them, or does not know the id, the stream starts
+/// with a `cloudgw.events.missed` event (whatever the `type` filter), then the kept ones.
 #[utoipa::path(
     get, path = "/v1/events", operation_id = "stream_events", tag = "events",
     params(
@@ -74,12 +74,14 @@ pub async fn stream_events(
         source,
         event_type: params.event_type,
     };
-    let subscription = events.subscribe(last_event_id.as_deref());
-    let missed = stream::iter(subscription.missed);
-    let live = stream::unfold(subscription.live, next_live);
+    let subscription = events
+        .subscribe(last_event_id.as_deref())
+        .await
+        .map_err(crate::service::ServiceError::from)?;
     let deadline = tokio::time::sleep(lasting);
-    let body = missed
-        .chain(live.take_until(deadline))
+    let body = subscription
+        .catch_up
+        .chain(subscription.live.take_until(deadline))
         .filter(move |e| std::future::ready(filter.admits(&e.event)))
         .map(|e| Ok(sse_event(&e)));
     Ok(Sse::new(body).keep_alive(KeepAlive::default()))
@@ -92,8 +94,10 @@ struct Filter {
 
 impl Filter {
     fn admits(&self, event: &CloudEvent) -> bool {
-        self.source.as_ref().is_none_or(|s| *s == event.source)
-            && self.event_type.is_none_or(|t| t == event.event_type)
+        // A client is always told that its history has a hole, whatever it filters on.
+        event.event_type == EventType::EventsMissed
+            || (self.source.as_ref().is_none_or(|s| *s == event.source)
+                && self.event_type.is_none_or(|t| t == event.event_type))
     }
 }
 
@@ -119,17 +123,6 @@ fn stream_length(events: &Events, timeout: Option<u64>) -> Result<Duration, ApiE
             "`timeout` must be between 0 and {MAX_TIMEOUT_SECS} seconds"
         ))
         .into()),
-    }
-}
-
-/// The next live event. A listener that fell so far behind that events were dropped ends its
-/// stream, so it reconnects with `Last-Event-ID` and catches up from the history.
-async fn next_live(
-    mut live: broadcast::Receiver<Arc<Sequenced>>,
-) -> Option<(Arc<Sequenced>, broadcast::Receiver<Arc<Sequenced>>)> {
-    match live.recv().await {
-        Ok(event) => Some((event, live)),
-        Err(broadcast::error::RecvError::Lagged(_) | broadcast::error::RecvError::Closed) => None,
     }
 }
 

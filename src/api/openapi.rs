@@ -59,6 +59,7 @@ pub(super) fn routes() -> OpenApiRouter<Service> {
         .routes(routes!(aggregate::list_all_servers))
         .routes(routes!(aggregate::list_all_images))
         .routes(routes!(aggregate::list_all_volumes))
+        .routes(routes!(operations::list_operations))
         .routes(routes!(operations::get_operation))
         .routes(routes!(events::stream_events))
         .routes(routes!(webhooks::list_deliveries))

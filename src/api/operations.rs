@@ -3,15 +3,16 @@
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
-use super::extract::Path;
+use super::extract::{Path, Query};
 use super::problem::ApiError;
 use super::render::caller;
-use crate::model::{self, Server, Volume};
-use crate::service::Service;
+use crate::model::{self, OperationStatus, Server, Volume};
+use crate::service::{OperationQuery, PageQuery, Service};
 
 /// An operation as the REST API shows it: the service's [`model::Operation`] and the REST path
 /// of the resource it changes, which only this layer knows how to build.
@@ -113,4 +114,59 @@ pub async fn get_operation(
 ) -> Result<Json<Operation>, ApiError> {
     let op = service.get_operation(&caller(), &id).await?;
     Ok(Json(op.into()))
+}
+
+/// Query of `GET /v1/operations`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OperationListParams {
+    /// Only operations at this provider.
+    pub provider: Option<String>,
+    /// Only operations in this status.
+    pub status: Option<OperationStatus>,
+    /// Only operations on the resource with this id.
+    pub resource: Option<String>,
+    /// Most items on the page (1–1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+    /// `next_cursor` of the previous page (valid only with the same filters).
+    pub cursor: Option<String>,
+}
+
+/// A page of operations, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct OperationList {
+    /// The operations, newest first.
+    pub items: Vec<Operation>,
+    /// Cursor of the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// List operations.
+///
+/// The operations the gateway recorded (on any replica sharing its database), newest first,
+/// for as long as the store keeps them.
+#[utoipa::path(
+    get, path = "/v1/operations", operation_id = "list_operations", tag = "operations",
+    params(OperationListParams),
+    responses((status = 200, description = "A page of operations", body = OperationList))
+)]
+pub async fn list_operations(
+    State(service): State<Service>,
+    Query(params): Query<OperationListParams>,
+) -> Result<Json<OperationList>, ApiError> {
+    let query = OperationQuery {
+        provider: params.provider,
+        status: params.status,
+        resource: params.resource,
+    };
+    let page = PageQuery {
+        limit: params.limit,
+        cursor: params.cursor,
+    };
+    let list = service.list_operations(&caller(), &query, &page).await?;
+    Ok(Json(OperationList {
+        items: list.items.into_iter().map(Operation::from).collect(),
+        next_cursor: list.next_cursor,
+    }))
 }

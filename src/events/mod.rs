@@ -1,29 +1,43 @@
-//! The gateway's event stream: state changes it causes or observes, as CloudEvents, fanned out
-//! to every `GET /v1/events` listener. A bounded history lets a listener that reconnects with
-//! `Last-Event-ID` receive what it missed.
+//! The gateway's event stream: state changes it causes or observes, as CloudEvents, kept in the
+//! store's event log (increasing positions, a retention period) and fanned out to every
+//! `GET /v1/events` listener of this process. A listener that reconnects with `Last-Event-ID`
+//! gets what it missed from the log — across restarts, and from any replica on one PostgreSQL.
+//! When the log no longer has what it missed (retention) or does not know the id, it is told
+//! with a [`EventType::EventsMissed`] event first: never a silently partial history.
 //!
-//! Events live in this process only (a restart starts a new stream, with new stream ids).
+//! One pump task per process reads the log in position order and broadcasts; it wakes when this
+//! process appends, when another replica announces (PostgreSQL NOTIFY), and every [`POLL`]
+//! (another process on the same SQLite file; a lost notification).
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use tokio::sync::broadcast;
+use futures::{Stream, stream};
+use time::OffsetDateTime;
+use tokio::sync::{OnceCell, broadcast};
 
-use crate::model::CloudEvent;
+use crate::model::{CloudEvent, EventType};
+use crate::store::{EventStore, MemoryStore, StoreError};
 
-/// How many past events a reconnecting listener can catch up on.
-const HISTORY: usize = 1024;
+/// How many events a listener may fall behind before its stream ends (it reconnects with
+/// `Last-Event-ID` and catches up from the log).
+const LIVE_BUFFER: usize = 1024;
+
+/// How many events one read of the log takes.
+const PAGE: usize = 500;
+
+/// How often the pump looks at the log without being woken.
+const POLL: Duration = Duration::from_secs(1);
 
 /// How long an event stream lasts by default and at most, unless the operator says otherwise.
 pub const DEFAULT_MAX_STREAM: Duration = Duration::from_secs(300);
 
-/// One event with its position in this process's stream.
+/// One event with its position in the log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sequenced {
-    /// The stream id (`<process>-<n>`): what `Last-Event-ID` takes.
+    /// The stream id (`<stream>-<n>`): what `Last-Event-ID` takes.
     pub stream_id: String,
-    /// Position in this process's stream, from 1.
+    /// Position in the log, from 1.
     pub seq: u64,
     /// The event.
     pub event: CloudEvent,
@@ -37,23 +51,18 @@ pub struct Events {
 }
 
 struct Inner {
-    /// Tells streams apart across restarts, so a `Last-Event-ID` of an earlier process is
-    /// recognised as such.
-    process: String,
+    store: Arc<dyn EventStore>,
     sender: broadcast::Sender<Arc<Sequenced>>,
-    state: Mutex<History>,
-}
-
-#[derive(Default)]
-struct History {
-    next_seq: u64,
-    recent: VecDeque<Arc<Sequenced>>,
+    /// The log's stream name; read once, when first needed.
+    stream: OnceCell<String>,
+    /// Set once the pump runs (started by the first listener).
+    pump: OnceCell<()>,
 }
 
 impl std::fmt::Debug for Events {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Events")
-            .field("process", &self.inner.process)
+            .field("stream", &self.inner.stream.get())
             .field("max_stream", &self.max_stream)
             .finish_non_exhaustive()
     }
@@ -65,28 +74,36 @@ impl Default for Events {
     }
 }
 
-/// Where a listener starts.
-#[derive(Debug)]
+/// Where a listener starts: first `catch_up` (a notice of missed events, then the logged events
+/// after its `Last-Event-ID`), then `live`.
 pub struct Subscription {
-    /// Past events after the listener's `Last-Event-ID`, oldest first.
-    pub missed: Vec<Arc<Sequenced>>,
-    /// Events from now on.
-    pub live: broadcast::Receiver<Arc<Sequenced>>,
+    /// What the listener missed, oldest first.
+    pub catch_up: std::pin::Pin<Box<dyn Stream<Item = Arc<Sequenced>> + Send>>,
+    /// Events from now on (those already in `catch_up` left out).
+    pub live: std::pin::Pin<Box<dyn Stream<Item = Arc<Sequenced>> + Send>>,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription").finish_non_exhaustive()
+    }
 }
 
 impl Events {
-    /// An empty stream.
+    /// A stream over a fresh in-memory log.
     pub fn new() -> Events {
-        let (sender, _) = broadcast::channel(HISTORY);
-        let process = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+        Events::over(Arc::new(MemoryStore::new()))
+    }
+
+    /// A stream over `store`'s event log.
+    pub fn over(store: Arc<dyn EventStore>) -> Events {
+        let (sender, _) = broadcast::channel(LIVE_BUFFER);
         Events {
             inner: Arc::new(Inner {
-                process,
+                store,
                 sender,
-                state: Mutex::new(History {
-                    next_seq: 1,
-                    recent: VecDeque::new(),
-                }),
+                stream: OnceCell::new(),
+                pump: OnceCell::new(),
             }),
             max_stream: DEFAULT_MAX_STREAM,
         }
@@ -103,61 +120,116 @@ impl Events {
         self.max_stream
     }
 
-    /// Sends `event` to every listener and keeps it for reconnecting ones.
-    pub fn publish(&self, event: CloudEvent) {
-        let Ok(mut history) = self.inner.state.lock() else {
-            tracing::error!("event history lock poisoned; event dropped");
-            return;
-        };
-        let seq = history.next_seq;
-        history.next_seq += 1;
-        let sequenced = Arc::new(Sequenced {
-            stream_id: format!("{}-{seq}", self.inner.process),
-            seq,
-            event,
-        });
-        if history.recent.len() == HISTORY {
-            history.recent.pop_front();
+    /// Appends `event` to the log; listeners of every replica receive it. A store failure is
+    /// logged, not returned: the change the event tells of has happened either way.
+    pub async fn publish(&self, event: CloudEvent) {
+        if let Err(e) = self.inner.store.append_event(&event).await {
+            tracing::error!(error = %e, event_type = ?event.event_type, "event not recorded");
         }
-        history.recent.push_back(sequenced.clone());
-        // Sent while holding the lock, so a subscriber sees each event exactly once: either in
-        // its `missed` list or on its receiver. No receivers is not an error.
-        let _ = self.inner.sender.send(sequenced);
     }
 
-    /// Starts listening. `last_event_id` is the `Last-Event-ID` the listener sent: the events
-    /// after it that are still kept are replayed. An id of an earlier process replays every kept
-    /// event; no id replays nothing.
-    pub fn subscribe(&self, last_event_id: Option<&str>) -> Subscription {
-        let history = match self.inner.state.lock() {
-            Ok(h) => h,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+    async fn stream_name(&self) -> Result<&str, StoreError> {
+        let store = &self.inner.store;
+        let name = self
+            .inner
+            .stream
+            .get_or_try_init(|| async { store.stream_name().await })
+            .await?;
+        Ok(name.as_str())
+    }
+
+    /// Starts the pump once, at the log's current end (a listener reads what came before from
+    /// the log itself).
+    async fn start_pump(&self) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        let stream = self.stream_name().await?.to_owned();
+        let weak = Arc::downgrade(&self.inner);
+        self.inner
+            .pump
+            .get_or_try_init(|| async {
+                let from = store.event_bounds().await?.last;
+                tokio::spawn(pump(weak, stream, from));
+                Ok::<_, StoreError>(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Starts listening. `last_event_id` is the `Last-Event-ID` the listener sent (checked with
+    /// [`Events::is_stream_id`]): the logged events after it come first. No id: only new events.
+    pub async fn subscribe(&self, last_event_id: Option<&str>) -> Result<Subscription, StoreError> {
+        self.start_pump().await?;
+        let stream = self.stream_name().await?.to_owned();
+        // Subscribed before the log is read: whatever the pump sends from now on is either in
+        // the read below or comes on `live`; nothing falls in between.
         let live = self.inner.sender.subscribe();
-        let after = match last_event_id {
-            None => history.next_seq,
-            Some(id) => self.position_after(id),
-        };
-        let missed = history
-            .recent
-            .iter()
-            .filter(|e| e.seq >= after)
-            .cloned()
-            .collect();
-        Subscription { missed, live }
-    }
-
-    /// The first sequence number a listener that last saw `id` has not seen yet.
-    fn position_after(&self, id: &str) -> u64 {
-        match id.split_once('-') {
-            Some((process, seq)) if process == self.inner.process => {
-                seq.parse::<u64>().map_or(0, |s| s.saturating_add(1))
+        let bounds = self.inner.store.event_bounds().await?;
+        let upto = bounds.last;
+        let (notice, after) = match last_event_id {
+            None => (None, upto),
+            Some(id) => {
+                let seen = id
+                    .split_once('-')
+                    .filter(|(s, _)| *s == stream)
+                    .and_then(|(_, n)| n.parse::<u64>().ok());
+                match seen {
+                    Some(n) if n > upto => (
+                        Some(missed(&stream, id, "unknown", bounds.pruned_through)),
+                        bounds.pruned_through,
+                    ),
+                    Some(n) if n < bounds.pruned_through => (
+                        Some(missed(&stream, id, "expired", bounds.pruned_through)),
+                        bounds.pruned_through,
+                    ),
+                    Some(n) => (None, n),
+                    None => (
+                        Some(missed(&stream, id, "unknown", bounds.pruned_through)),
+                        bounds.pruned_through,
+                    ),
+                }
             }
-            _ => 0,
-        }
+        };
+        let store = self.inner.store.clone();
+        let logged = stream::unfold(Some(after), move |from| {
+            let store = store.clone();
+            let stream = stream.clone();
+            async move {
+                let from = from?;
+                if from >= upto {
+                    return None;
+                }
+                match store.events_after(from, PAGE).await {
+                    Ok(page) => {
+                        let next = page.last().map(|(seq, _)| *seq).filter(|s| *s < upto);
+                        let page: Vec<_> = page
+                            .into_iter()
+                            .filter(|(seq, _)| *seq <= upto)
+                            .map(|(seq, event)| sequenced(&stream, seq, event))
+                            .collect();
+                        if page.is_empty() {
+                            return None;
+                        }
+                        Some((stream::iter(page), next))
+                    }
+                    Err(e) => {
+                        // The stream ends here; the client reconnects with the last id it got.
+                        tracing::error!(error = %e, "cannot read the event log");
+                        None
+                    }
+                }
+            }
+        });
+        use futures::StreamExt;
+        let catch_up = stream::iter(notice).chain(logged.flatten());
+        let live =
+            stream::unfold(live, next_live).filter(move |e| std::future::ready(e.seq > upto));
+        Ok(Subscription {
+            catch_up: Box::pin(catch_up),
+            live: Box::pin(live),
+        })
     }
 
-    /// Whether `id` has the form of a stream id (`<process>-<n>`), of any process.
+    /// Whether `id` has the form of a stream id (`<stream>-<n>`), of any stream.
     pub fn is_stream_id(id: &str) -> bool {
         id.split_once('-').is_some_and(|(process, seq)| {
             !process.is_empty()
@@ -167,71 +239,74 @@ impl Events {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::EventType;
+fn sequenced(stream: &str, seq: u64, event: CloudEvent) -> Arc<Sequenced> {
+    Arc::new(Sequenced {
+        stream_id: format!("{stream}-{seq}"),
+        seq,
+        event,
+    })
+}
 
-    fn event(subject: &str) -> CloudEvent {
-        CloudEvent::new(
-            EventType::ServerStateChanged,
-            "p",
-            subject.into(),
-            serde_json::json!({}),
-        )
-    }
+/// The notice that the events after `last_event_id` are not all in the log any more
+/// (`expired`) or that the log does not know that id (`unknown`: another database, a log
+/// reset). Its id is where the replay that follows starts, so a reconnect after it does not
+/// repeat the notice.
+fn missed(stream: &str, last_event_id: &str, reason: &str, resumes_after: u64) -> Arc<Sequenced> {
+    let event = CloudEvent {
+        specversion: "1.0".into(),
+        id: uuid::Uuid::new_v4().to_string(),
+        source: "/v1/events".into(),
+        event_type: EventType::EventsMissed,
+        subject: "events".into(),
+        time: OffsetDateTime::now_utc(),
+        datacontenttype: "application/json".into(),
+        data: serde_json::json!({
+            "last_event_id": last_event_id,
+            "reason": reason,
+            "resumes_after": format!("{stream}-{resumes_after}"),
+        }),
+    };
+    sequenced(stream, resumes_after, event)
+}
 
-    #[test]
-    fn listener_receives_events_published_after_it_subscribed() {
-        let events = Events::new();
-        events.publish(event("servers/before"));
-        let mut sub = events.subscribe(None);
-        assert!(sub.missed.is_empty());
-        events.publish(event("servers/after"));
-        let got = sub.live.try_recv().map(|e| e.event.subject.clone());
-        assert_eq!(got.ok().as_deref(), Some("servers/after"));
-    }
-
-    #[test]
-    fn reconnecting_listener_gets_what_it_missed_once() {
-        let events = Events::new();
-        events.publish(event("servers/a"));
-        let first = events.subscribe(None);
-        drop(first);
-        events.publish(event("servers/b"));
-        events.publish(event("servers/c"));
-        let all = events.subscribe(Some("00000000-0"));
-        assert_eq!(
-            all.missed.len(),
-            3,
-            "an id of another process replays all kept"
-        );
-        let a_id = all.missed[0].stream_id.clone();
-        let sub = events.subscribe(Some(&a_id));
-        let subjects: Vec<_> = sub
-            .missed
-            .iter()
-            .map(|e| e.event.subject.as_str())
-            .collect();
-        assert_eq!(subjects, ["servers/b", "servers/c"]);
-    }
-
-    #[test]
-    fn history_is_bounded() {
-        let events = Events::new();
-        for i in 0..(HISTORY + 10) {
-            events.publish(event(&format!("servers/{i}")));
-        }
-        let sub = events.subscribe(Some("x-0"));
-        assert_eq!(sub.missed.len(), HISTORY);
-        assert_eq!(sub.missed[0].event.subject, "servers/10");
-    }
-
-    #[test]
-    fn stream_ids_are_recognised() {
-        assert!(Events::is_stream_id("0a1b2c3d-17"));
-        assert!(!Events::is_stream_id("17"));
-        assert!(!Events::is_stream_id("zz-1"));
-        assert!(!Events::is_stream_id("0a1b-x"));
+/// The next live event. A listener that fell so far behind that events were dropped ends its
+/// stream, so it reconnects with `Last-Event-ID` and catches up from the log.
+async fn next_live(
+    mut live: broadcast::Receiver<Arc<Sequenced>>,
+) -> Option<(Arc<Sequenced>, broadcast::Receiver<Arc<Sequenced>>)> {
+    match live.recv().await {
+        Ok(event) => Some((event, live)),
+        Err(broadcast::error::RecvError::Lagged(_) | broadcast::error::RecvError::Closed) => None,
     }
 }
+
+/// Broadcasts the log's events after `from`, in order, until the [`Events`] is dropped.
+async fn pump(inner: Weak<Inner>, stream: String, mut from: u64) {
+    loop {
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
+        let signal = strong.store.event_signal();
+        loop {
+            match strong.store.events_after(from, PAGE).await {
+                Ok(page) if page.is_empty() => break,
+                Ok(page) => {
+                    for (seq, event) in page {
+                        from = seq;
+                        // No listeners is not an error.
+                        let _ = strong.sender.send(sequenced(&stream, seq, event));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "event pump cannot read the log; will retry");
+                    break;
+                }
+            }
+        }
+        drop(strong);
+        let _ = tokio::time::timeout(POLL, signal.notified()).await;
+    }
+}
+
+#[cfg(test)]
+mod tests;

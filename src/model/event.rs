@@ -52,6 +52,12 @@ pub enum EventType {
     /// A volume the gateway follows was seen in a new state; `data` is the `Volume`.
     #[serde(rename = "cloudgw.volume.state_changed")]
     VolumeStateChanged,
+    /// Sent first on `GET /v1/events` when the events after the client's `Last-Event-ID` are
+    /// no longer all kept (`reason` `expired`: older than the retention period) or the id is
+    /// not one of this gateway's (`unknown`). `data`: `{last_event_id, reason, resumes_after}`;
+    /// the kept events after `resumes_after` follow. Sent whatever the `type` filter.
+    #[serde(rename = "cloudgw.events.missed")]
+    EventsMissed,
 }
 
 impl CloudEvent {

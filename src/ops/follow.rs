@@ -74,6 +74,9 @@ pub(super) struct Follower {
     pub(super) settings: FollowSettings,
     pub(super) events: Events,
     pub(super) entry: Arc<ProviderEntry>,
+    /// How long ago the operation began (more than zero when resumed after a restart): the
+    /// grace period and the deadline count from its start, not from this follower's.
+    pub(super) age: Duration,
 }
 
 /// A resource as one look saw it, for its state-change event.
@@ -89,9 +92,11 @@ pub(super) async fn follow(follower: Follower, mut op: Operation, goal: Goal) {
         settings,
         events,
         entry,
+        age,
     } = follower;
     let _in_flight = crate::metrics::operation_in_flight(entry.id());
     let started = tokio::time::Instant::now();
+    let elapsed = || age + started.elapsed();
     let mut pauses = ExponentialBuilder::default()
         .with_min_delay(settings.min_delay)
         .with_max_delay(settings.max_delay)
@@ -100,24 +105,26 @@ pub(super) async fn follow(follower: Follower, mut op: Operation, goal: Goal) {
         .build();
     let mut last_state: Option<&'static str> = None;
     loop {
-        let in_grace = started.elapsed() < settings.not_found_grace;
+        let in_grace = elapsed() < settings.not_found_grace;
         let (observation, seen) = observe(&entry, &op.resource_id, goal, in_grace).await;
         if let Some(seen) = seen
             && last_state != Some(seen.state)
         {
             last_state = Some(seen.state);
             let subject = CloudEvent::subject_of(goal.resource_kind(), &op.resource_id);
-            events.publish(CloudEvent::new(
-                seen.event_type,
-                entry.id(),
-                subject,
-                seen.data,
-            ));
+            events
+                .publish(CloudEvent::new(
+                    seen.event_type,
+                    entry.id(),
+                    subject,
+                    seen.data,
+                ))
+                .await;
         }
         let (status, problem) = match observation {
             Observation::Reached => (OperationStatus::Succeeded, None),
             Observation::Failed(problem) => (OperationStatus::Failed, Some(problem)),
-            Observation::InProgress if started.elapsed() >= settings.timeout => {
+            Observation::InProgress if elapsed() >= settings.timeout => {
                 let detail = format!("the provider did not finish within {:?}", settings.timeout);
                 let problem = Problem::new(ProblemCode::ProviderTimeout, 504, detail)
                     .with_provider(entry.id())
@@ -133,7 +140,7 @@ pub(super) async fn follow(follower: Follower, mut op: Operation, goal: Goal) {
             if let Err(e) = store.put_operation(&op).await {
                 tracing::error!(operation = %op.id, error = %e, "cannot record operation status");
             }
-            events.publish(super::operation_event(&op));
+            events.publish(super::operation_event(&op)).await;
         }
         if op.status.is_final() {
             return;

@@ -117,6 +117,7 @@ impl Service {
         let store = self.ops().store();
         idempotency::once(
             store,
+            self.ops().lease(),
             caller,
             options.idempotency_key.as_ref(),
             identity,

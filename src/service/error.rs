@@ -80,6 +80,14 @@ impl From<DriverError> for ServiceError {
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "store failed");
-        Problem::new(ProblemCode::Internal, 500, "the gateway's store failed").into()
+        // Not the client's fault and not a bug: the database is down or overloaded. 503 says
+        // "try again", like an unavailable provider.
+        Problem::new(
+            ProblemCode::ProviderUnavailable,
+            503,
+            "the gateway's store is unavailable; try again",
+        )
+        .with_retryable(true)
+        .into()
     }
 }

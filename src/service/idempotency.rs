@@ -4,9 +4,15 @@
 //! The same key with the same operation and input returns the first outcome again (marked
 //! `replayed`); with another operation or input it is 422; while the first is still running it
 //! is 409. Outcomes that say "try again" (429, 5xx) are not kept, so a retry really retries.
+//!
+//! The claim is a row in the store (see [`crate::store::IdempotencyStore`]), so concurrent
+//! duplicates on one replica or several make one provider call. It is held under a lease,
+//! renewed while the request works: a claim whose process died is free again once the lease
+//! runs out.
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -91,19 +97,51 @@ enum Recorded<T> {
 struct Claim {
     store: Arc<dyn Store>,
     key: String,
+    holder: String,
     settled: bool,
+    /// Renews the claim's lease while the request works.
+    renewal: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Claim {
+    fn new(store: &Arc<dyn Store>, key: String, holder: String, lease: Duration) -> Claim {
+        let renewal = {
+            let (store, key, holder) = (store.clone(), key.clone(), holder.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(lease / 3).await;
+                    match store.renew_idempotent(&key, &holder, lease).await {
+                        Ok(true) => {}
+                        Ok(false) => return,
+                        Err(e) => tracing::warn!(error = %e, "cannot renew an idempotency claim"),
+                    }
+                }
+            })
+        };
+        Claim {
+            store: store.clone(),
+            key,
+            holder,
+            settled: false,
+            renewal: Some(renewal),
+        }
+    }
 }
 
 impl Drop for Claim {
     fn drop(&mut self) {
+        if let Some(renewal) = self.renewal.take() {
+            renewal.abort();
+        }
         if self.settled {
             return;
         }
         let store = self.store.clone();
         let key = std::mem::take(&mut self.key);
+        let holder = std::mem::take(&mut self.holder);
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             handle.spawn(async move {
-                let _ = store.release_idempotent(&key).await;
+                let _ = store.release_idempotent(&key, &holder).await;
             });
         }
     }
@@ -112,6 +150,7 @@ impl Drop for Claim {
 /// Runs `change` once per (caller, key); without a key it just runs.
 pub(crate) async fn once<T, F, Fut>(
     store: &Arc<dyn Store>,
+    lease: Duration,
     caller: &Caller,
     key: Option<&IdempotencyKey>,
     identity: Identity<'_>,
@@ -125,9 +164,12 @@ where
     let Some(key) = key else {
         return change().await;
     };
-    let scoped = format!("{}\0{}", caller.scope(), key.as_str());
+    // The scope hex-encoded, so the first `/` ends it whatever the key holds (and no NUL: a
+    // PostgreSQL text column refuses one).
+    let scoped = format!("{}/{}", hex::encode(caller.scope()), key.as_str());
+    let holder = uuid::Uuid::new_v4().to_string();
     match store
-        .begin_idempotent(&scoped, &fingerprint(&identity))
+        .begin_idempotent(&scoped, &fingerprint(&identity), &holder, lease)
         .await?
     {
         IdempotencyBegin::Replay(stored) => replay(&stored),
@@ -142,11 +184,7 @@ where
         .with_retryable(true)
         .into()),
         IdempotencyBegin::Proceed => {
-            let mut claim = Claim {
-                store: store.clone(),
-                key: scoped,
-                settled: false,
-            };
+            let mut claim = Claim::new(store, scoped, holder, lease);
             let result = change().await;
             let kept = match &result {
                 Ok(change) => Some(Recorded::Change(change.clone())),
@@ -157,10 +195,10 @@ where
                 Some(record) => {
                     let json = serde_json::to_vec(&record).unwrap_or_default();
                     store
-                        .finish_idempotent(&claim.key, StoredOutcome { json })
+                        .finish_idempotent(&claim.key, &claim.holder, StoredOutcome { json })
                         .await?;
                 }
-                None => store.release_idempotent(&claim.key).await?,
+                None => store.release_idempotent(&claim.key, &claim.holder).await?,
             }
             claim.settled = true;
             result
@@ -209,6 +247,7 @@ mod tests {
         let key = IdempotencyKey::new("k").ok();
         let result: ServiceResult<Change<u32>> = once(
             store,
+            Duration::from_secs(15),
             &Caller::Anonymous,
             key.as_ref(),
             create(),
@@ -240,9 +279,15 @@ mod tests {
     async fn a_request_dropped_midway_releases_its_key() {
         let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
         let key = IdempotencyKey::new("k").ok();
-        let stuck = once::<u32, _, _>(&store, &Caller::Anonymous, key.as_ref(), create(), || {
-            std::future::pending()
-        });
+        let lease = Duration::from_secs(15);
+        let stuck = once::<u32, _, _>(
+            &store,
+            lease,
+            &Caller::Anonymous,
+            key.as_ref(),
+            create(),
+            || std::future::pending(),
+        );
         // Dropped (the client went away) while the change is in flight.
         assert!(
             tokio::time::timeout(Duration::from_millis(10), stuck)

@@ -16,6 +16,7 @@ mod cursor;
 mod deliveries;
 mod error;
 mod idempotency;
+mod operations;
 mod outcome;
 mod reads;
 
@@ -23,6 +24,7 @@ pub use deliveries::{DeliveryPage, DeliveryQuery};
 pub use cursor::{CursorKey, DEFAULT_LIMIT, MAX_LIMIT, MAX_SKIP, MIN_KEY_LEN};
 pub use error::{ServiceError, ServiceResult};
 pub use idempotency::{Caller, IdempotencyKey, MAX_KEY};
+pub use operations::{OperationPage, OperationQuery};
 pub use outcome::{Change, ChangeOptions, MAX_WAIT};
 pub use reads::{ImageQuery, PageQuery, ServerQuery};
 

@@ -73,6 +73,10 @@ impl Served {
             .arg(providers)
             .args(extra)
             .env("NO_COLOR", "1");
+        // Each gateway its own store unless the test names one: never a shared ./data.
+        if !extra.iter().any(|a| a.starts_with("--data")) {
+            command.args(["--database-url", "memory:"]);
+        }
         for (key, value) in env {
             command.env(key, value);
         }
