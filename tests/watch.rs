@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::{provider_config, quick_follow};
-use tokio::sync::broadcast;
+use futures::StreamExt;
 
 use cloudgw::driver::ListRequest;
 use cloudgw::events::{Events, Sequenced};
@@ -23,9 +23,10 @@ use cloudgw::watch::{Alone, Watch};
 struct Rig {
     service: Service,
     watch: Watch,
+    events: Events,
     entry: Arc<ProviderEntry>,
     /// Every event published, for the watch to learn from and the test to read.
-    seen: broadcast::Receiver<Arc<Sequenced>>,
+    seen: std::pin::Pin<Box<dyn futures::Stream<Item = Arc<Sequenced>> + Send>>,
 }
 
 impl Rig {
@@ -35,15 +36,20 @@ impl Rig {
             .unwrap_or_else(|e| panic!("registry: {e}"));
         let registry = Arc::new(registry);
         let events = Events::new();
-        let seen = events.subscribe(None).live;
+        let seen = events
+            .subscribe(None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .live;
         let ops = Operations::new(Arc::new(MemoryStore::new()), quick_follow())
             .with_events(events.clone());
         let service = Service::new(registry.clone(), ops, ServiceSettings::default());
-        let watch = Watch::new(registry.clone(), events, Arc::new(Alone));
+        let watch = Watch::new(registry.clone(), events.clone(), Arc::new(Alone));
         let entry = registry.get(id).cloned().unwrap_or_else(|| panic!("no {id}"));
         Rig {
             service,
             watch,
+            events,
             entry,
             seen,
         }
@@ -52,20 +58,36 @@ impl Rig {
     /// Lets the watch learn every event published so far, then looks once; answers the events
     /// the look published.
     async fn look(&mut self) -> Vec<CloudEvent> {
-        self.learn();
+        self.learn().await;
         let count = self
             .watch
             .look(&self.entry)
             .await
             .unwrap_or_else(|e| panic!("look: {e}"));
-        let published = self.learn();
+        let published = self.learn().await;
         assert_eq!(published.len(), count, "{published:?}");
         published
     }
 
-    fn learn(&mut self) -> Vec<CloudEvent> {
+    /// Learns every event published so far. Events reach listeners through the log's pump, so
+    /// a marker event is published and everything before it read.
+    async fn learn(&mut self) -> Vec<CloudEvent> {
+        let marker = CloudEvent::new(
+            EventType::EventsMissed,
+            "marker",
+            "marker".into(),
+            serde_json::json!({}),
+        );
+        let marker_id = marker.id.clone();
+        self.events.publish(marker).await;
         let mut got = Vec::new();
-        while let Ok(sequenced) = self.seen.try_recv() {
+        while let Some(sequenced) = tokio::time::timeout(Duration::from_secs(10), self.seen.next())
+            .await
+            .unwrap_or_else(|_| panic!("the marker event never came"))
+        {
+            if sequenced.event.id == marker_id {
+                break;
+            }
             self.watch.learn_from(&sequenced.event);
             got.push(sequenced.event.clone());
         }

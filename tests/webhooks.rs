@@ -18,7 +18,8 @@ use serde_json::{Value, json};
 
 use cloudgw::events::Events;
 use cloudgw::model::{CloudEvent, EventType};
-use cloudgw::webhooks::{MemoryDeliveries, WebhookConfig, Webhooks};
+use cloudgw::store::MemoryStore;
+use cloudgw::webhooks::{WebhookConfig, Webhooks};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -65,6 +66,21 @@ fn webhook(url: &str, types: &str) -> cloudgw::webhooks::Webhook {
     config.check().unwrap_or_else(|e| panic!("{e:?}"))
 }
 
+/// Publishes probe events (of a type the webhook filters out) until the feeder has read one:
+/// it starts from the log's end once it holds its lease.
+async fn wait_for_feeder(events: &Events, webhooks: &Webhooks) {
+    for n in 0..100 {
+        events
+            .publish(event(1000 + n, EventType::OperationStatusChanged))
+            .await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if webhooks.store().feed_position().await.ok().flatten().is_some() {
+            return;
+        }
+    }
+    panic!("the webhook feeder never started");
+}
+
 fn event(n: usize, event_type: EventType) -> CloudEvent {
     CloudEvent::new(
         event_type,
@@ -77,18 +93,21 @@ fn event(n: usize, event_type: EventType) -> CloudEvent {
 #[tokio::test]
 async fn a_receiver_failing_twice_gets_each_event_once_verified_and_parsed() {
     let (child, url) = receiver(2);
-    let events = Events::new();
+    let store = Arc::new(MemoryStore::new());
+    let events = Events::over(store.clone());
     let hook = webhook(&url, "types = [\"cloudgw.server.state_changed\"]\n");
-    let webhooks = Webhooks::new(vec![hook], Arc::new(MemoryDeliveries::new()));
-    webhooks.start(&events);
+    let webhooks = Webhooks::new(vec![hook], store);
+    webhooks.start(&events, "test".into());
+    // The feeder subscribes once it holds its lease: wait for the feed to begin.
+    wait_for_feeder(&events, &webhooks).await;
     let sent: Vec<CloudEvent> = (0..5)
         .map(|n| event(n, EventType::ServerStateChanged))
         .collect();
     for e in &sent {
-        events.publish(e.clone());
+        events.publish(e.clone()).await;
     }
     // Filtered out by `types`: never delivered.
-    events.publish(event(99, EventType::OperationStatusChanged));
+    events.publish(event(99, EventType::OperationStatusChanged)).await;
     let all = accepted(&child, sent.len()).await;
     // Give a stray redelivery the time to show up before counting.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -120,7 +139,7 @@ async fn a_receiver_failing_twice_gets_each_event_once_verified_and_parsed() {
     assert_eq!(accepted_ids.len(), sent.len(), "each once, the filtered one never");
     let listed = webhooks
         .store()
-        .list(&cloudgw::webhooks::DeliveryFilter {
+        .list_deliveries(&cloudgw::store::DeliveryFilter {
             limit: 100,
             ..Default::default()
         })
@@ -139,7 +158,7 @@ async fn dead_letters_are_listed_and_paged() {
     );
     let config: WebhookConfig = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
     let hook = config.check().unwrap_or_else(|e| panic!("{e:?}"));
-    let webhooks = Webhooks::new(vec![hook], Arc::new(MemoryDeliveries::new()));
+    let webhooks = Webhooks::new(vec![hook], Arc::new(MemoryStore::new()));
     let sent: Vec<CloudEvent> = (0..3)
         .map(|n| event(n, EventType::ServerStateChanged))
         .collect();

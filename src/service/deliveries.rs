@@ -3,7 +3,7 @@
 use super::cursor::page_limit;
 use super::{Caller, Service, ServiceResult};
 use crate::model::{Delivery, DeliveryStatus};
-use crate::webhooks::DeliveryFilter;
+use crate::store::DeliveryFilter;
 
 /// The name stored-list cursors of this list carry.
 const LIST: &str = "webhook-deliveries";
@@ -56,7 +56,7 @@ impl Service {
             // One more than asked tells whether a next page exists.
             limit: limit + 1,
         };
-        let mut rows = webhooks.store().list(&filter).await?;
+        let mut rows = webhooks.store().list_deliveries(&filter).await?;
         let more = rows.len() > limit;
         rows.truncate(limit);
         let next_cursor = match (more, rows.last()) {

@@ -7,10 +7,12 @@
 //! PostgreSQL shared by several replicas). [`open`] picks one from a `--database-url`.
 //! See `docs/store.md`.
 
+mod deliveries;
 mod janitor;
 mod memory;
 mod sql;
 
+pub use deliveries::{Claimed, DeliveryFilter, DeliveryStore, Tried, queued};
 pub use janitor::{Retention, clean, spawn_janitor};
 pub use memory::MemoryStore;
 pub use sql::SqlStore;
@@ -196,9 +198,15 @@ pub trait LeaseStore: Send + Sync {
 }
 
 /// Everything the gateway stores.
-pub trait Store: OperationStore + IdempotencyStore + EventStore + LeaseStore + 'static {}
+pub trait Store:
+    OperationStore + IdempotencyStore + EventStore + LeaseStore + DeliveryStore + 'static
+{
+}
 
-impl<T: OperationStore + IdempotencyStore + EventStore + LeaseStore + 'static> Store for T {}
+impl<T> Store for T where
+    T: OperationStore + IdempotencyStore + EventStore + LeaseStore + DeliveryStore + 'static
+{
+}
 
 /// Opens the store a `--database-url` names: `memory:`, `sqlite:PATH` (created if missing) or
 /// `postgres://…`; migrations are run before it is returned.

@@ -19,10 +19,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::sync::broadcast;
+use futures::StreamExt;
 
 use crate::driver::{DriverError, DriverOp, ListRequest, ServerFilter};
-use crate::events::{Events, Sequenced};
+use crate::events::Events;
+use crate::store::LeaseStore;
 use crate::model::{CloudEvent, EventType, Operation, OperationKind, OperationStatus, ResourceKind};
 use crate::registry::{ProviderEntry, Registry};
 
@@ -49,6 +50,36 @@ pub struct Alone;
 impl WatchTurn for Alone {
     async fn my_turn(&self, _provider: &str, _interval: Duration) -> bool {
         true
+    }
+}
+
+/// Replicas sharing one store: the replica holding the lease `watch/<provider>` looks.
+pub struct Leased {
+    store: Arc<dyn LeaseStore>,
+    holder: String,
+}
+
+impl Leased {
+    /// Turns taken through `store`'s leases, as `holder` (this replica's name).
+    pub fn new(store: Arc<dyn LeaseStore>, holder: String) -> Leased {
+        Leased { store, holder }
+    }
+}
+
+#[async_trait]
+impl WatchTurn for Leased {
+    async fn my_turn(&self, provider: &str, interval: Duration) -> bool {
+        // Three intervals: a holder renews at every look, so it keeps the watch through a slow
+        // listing; one that died hands it over after three missed looks.
+        let ttl = interval.saturating_mul(3);
+        let name = format!("watch/{provider}");
+        match self.store.acquire_lease(&name, &self.holder, ttl).await {
+            Ok(mine) => mine,
+            Err(e) => {
+                tracing::warn!(provider, error = %e, "cannot take the watch lease; not looking this time");
+                false
+            }
+        }
     }
 }
 
@@ -126,23 +157,29 @@ impl Watch {
         if watched.is_empty() {
             return;
         }
-        tokio::spawn(self.clone().learn(self.inner.events.subscribe(None).live));
+        tokio::spawn(self.clone().learn());
         for (entry, interval) in watched {
             tracing::info!(provider = %entry.id(), interval_secs = interval.as_secs(), "watching the provider for changes made outside the gateway");
             tokio::spawn(self.clone().run(entry, interval));
         }
     }
 
-    async fn learn(self, mut live: broadcast::Receiver<Arc<Sequenced>>) {
+    /// Learns from every event, for as long as the process lives: a stream that ends (this
+    /// listener fell behind) is taken up again after the last event learnt.
+    async fn learn(self) {
+        let mut last: Option<String> = None;
         loop {
-            match live.recv().await {
-                Ok(sequenced) => self.learn_from(&sequenced.event),
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    // What was missed may be reported again as a change: a duplicate, not a loss.
-                    tracing::warn!(missed = n, "the watch fell behind the event stream");
+            match self.inner.events.subscribe(last.as_deref()).await {
+                Ok(subscription) => {
+                    let mut all = subscription.catch_up.chain(subscription.live);
+                    while let Some(sequenced) = all.next().await {
+                        self.learn_from(&sequenced.event);
+                        last = Some(sequenced.stream_id.clone());
+                    }
                 }
-                Err(broadcast::error::RecvError::Closed) => return,
+                Err(e) => tracing::warn!(error = %e, "the watch cannot read the event log"),
             }
+            tokio::time::sleep(Duration::from_secs(1)).await;
         }
     }
 
@@ -169,6 +206,7 @@ impl Watch {
                 }
                 knowledge.touch(key);
             }
+            EventType::EventsMissed => {}
             EventType::ServerStateChanged | EventType::VolumeStateChanged => {
                 let kind = match event.event_type {
                     EventType::ServerStateChanged => ResourceKind::Server,
@@ -237,12 +275,12 @@ impl Watch {
             })
             .unwrap_or_default();
         for change in &changes {
-            self.publish(entry.id(), change);
+            self.publish(entry.id(), change).await;
         }
         Ok(changes.len())
     }
 
-    fn publish(&self, provider: &str, change: &Change) {
+    async fn publish(&self, provider: &str, change: &Change) {
         let (kind, id) = &change.key;
         let event_type = match kind {
             ResourceKind::Server => EventType::ServerStateChanged,
@@ -254,12 +292,15 @@ impl Watch {
         };
         crate::metrics::watch_change(provider, type_name);
         tracing::info!(provider, resource = %id, state = %change.seen.state, "the watch saw a change made outside the gateway");
-        self.inner.events.publish(CloudEvent::new(
-            event_type,
-            provider,
-            CloudEvent::subject_of(*kind, id),
-            change.seen.data.clone(),
-        ));
+        self.inner
+            .events
+            .publish(CloudEvent::new(
+                event_type,
+                provider,
+                CloudEvent::subject_of(*kind, id),
+                change.seen.data.clone(),
+            ))
+            .await;
     }
 }
 

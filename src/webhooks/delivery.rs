@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::{Rfc2822, Rfc3339};
 
 use super::config::Webhook;
-use super::queue::Tried;
+use crate::store::Tried;
 use crate::model::{CloudEvent, DeliveryStatus};
 
 /// What the CloudEvents HTTP binding says a `ce-*` header value must percent-encode: space,

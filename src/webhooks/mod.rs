@@ -10,26 +10,30 @@
 
 mod config;
 mod delivery;
-mod queue;
 mod signature;
 
 pub use config::{Webhook, WebhookConfig, check_all};
-pub use queue::{Claimed, DeliveryFilter, DeliveryStore, MemoryDeliveries, Tried, queued};
 pub use signature::{SECRET_PREFIX, SigningKey};
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
 use time::OffsetDateTime;
-use tokio::sync::{Notify, broadcast};
+use tokio::sync::Notify;
 
 use crate::events::Events;
-use crate::model::CloudEvent;
+use crate::model::{CloudEvent, EventType};
+use crate::store::{Claimed, Store, StoreError};
 
 /// How often a worker looks for due retries when nothing new was queued.
 const POLL: Duration = Duration::from_millis(500);
 /// How many deliveries one worker round claims and tries at once.
 const BATCH: usize = 32;
+/// The lease of the replica that feeds the queue from the event log.
+const FEED_LEASE: &str = "webhooks/feed";
+/// How long the feeder's lease lasts unless renewed (renewed three times as often).
+const FEED_TTL: Duration = Duration::from_secs(15);
 
 /// The configured webhooks and their delivery queue. Cheap to clone.
 #[derive(Clone)]
@@ -39,7 +43,7 @@ pub struct Webhooks {
 
 struct Inner {
     hooks: Vec<Webhook>,
-    store: Arc<dyn DeliveryStore>,
+    store: Arc<dyn Store>,
     client: reqwest::Client,
     /// Wakes the worker when something was queued.
     queued: Notify,
@@ -58,7 +62,7 @@ impl std::fmt::Debug for Webhooks {
 
 impl Webhooks {
     /// `hooks` (checked), queued in `store`.
-    pub fn new(hooks: Vec<Webhook>, store: Arc<dyn DeliveryStore>) -> Webhooks {
+    pub fn new(hooks: Vec<Webhook>, store: Arc<dyn Store>) -> Webhooks {
         let slowest = hooks.iter().map(|h| h.timeout).max().unwrap_or_default();
         Webhooks {
             inner: Arc::new(Inner {
@@ -76,8 +80,8 @@ impl Webhooks {
         &self.inner.hooks
     }
 
-    /// The delivery queue.
-    pub fn store(&self) -> &Arc<dyn DeliveryStore> {
+    /// The store the queue is in.
+    pub fn store(&self) -> &Arc<dyn Store> {
         &self.inner.store
     }
 
@@ -85,7 +89,7 @@ impl Webhooks {
     pub async fn enqueue(&self, event: &CloudEvent) {
         let mut any = false;
         for hook in self.inner.hooks.iter().filter(|h| h.wants(event)) {
-            match self.inner.store.enqueue(&hook.name, event).await {
+            match self.inner.store.enqueue_delivery(&hook.name, event).await {
                 Ok(new) => any |= new,
                 Err(e) => {
                     tracing::error!(webhook = %hook.name, event = %event.id, error = %e, "cannot queue a webhook delivery; it is lost");
@@ -97,25 +101,57 @@ impl Webhooks {
         }
     }
 
-    /// Starts queuing every event of `events` and delivering what is due (including what was
-    /// pending before a restart). Nothing starts when no webhook is configured.
-    pub fn start(&self, events: &Events) {
+    /// Starts feeding the queue from the event log and delivering what is due (including what
+    /// was pending before a restart). `holder` names this replica in the feeder's lease: one
+    /// replica feeds at a time, from where the last feeder stopped, so no event is skipped
+    /// across a restart or a takeover. Nothing starts when no webhook is configured.
+    pub fn start(&self, events: &Events, holder: String) {
         if self.inner.hooks.is_empty() {
             return;
         }
-        let live = events.subscribe(None).live;
-        tokio::spawn(self.clone().feed(live));
+        tokio::spawn(self.clone().feed(events.clone(), holder));
         tokio::spawn(self.clone().work());
     }
 
-    async fn feed(self, mut live: broadcast::Receiver<Arc<crate::events::Sequenced>>) {
+    async fn feed(self, events: Events, holder: String) {
         loop {
-            match live.recv().await {
-                Ok(sequenced) => self.enqueue(&sequenced.event).await,
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::error!(missed = n, "webhook feed fell behind the event stream; {n} events were not queued");
+            let store = &self.inner.store;
+            match store.acquire_lease(FEED_LEASE, &holder, FEED_TTL).await {
+                Ok(true) => {
+                    if let Err(e) = self.feed_while_held(&events, &holder).await {
+                        tracing::warn!(error = %e, "the webhook feed stopped; it starts again shortly");
+                    }
                 }
-                Err(broadcast::error::RecvError::Closed) => return,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot take the webhook feed lease"),
+            }
+            tokio::time::sleep(FEED_TTL / 3).await;
+        }
+    }
+
+    /// Queues every event after the stored feed position until the lease is lost or the
+    /// stream ends (a listener that falls behind is cut off; the next round catches up).
+    async fn feed_while_held(&self, events: &Events, holder: &str) -> Result<(), StoreError> {
+        let store = &self.inner.store;
+        let from = store.feed_position().await?;
+        let subscription = events.subscribe(from.as_deref()).await?;
+        let mut all = subscription.catch_up.chain(subscription.live);
+        let mut renew = tokio::time::interval(FEED_TTL / 3);
+        loop {
+            tokio::select! {
+                next = all.next() => {
+                    let Some(sequenced) = next else { return Ok(()) };
+                    // A notice that events were missed is the stream's, not a change to deliver.
+                    if sequenced.event.event_type != EventType::EventsMissed {
+                        self.enqueue(&sequenced.event).await;
+                    }
+                    store.set_feed_position(&sequenced.stream_id).await?;
+                }
+                _ = renew.tick() => {
+                    if !store.acquire_lease(FEED_LEASE, holder, FEED_TTL).await? {
+                        return Ok(());
+                    }
+                }
             }
         }
     }
@@ -133,7 +169,7 @@ impl Webhooks {
     /// Claims what is due and tries it, all at once; answers how many were tried.
     pub async fn deliver_due(&self) -> usize {
         let now = OffsetDateTime::now_utc();
-        let claimed = match self.inner.store.claim_due(now, self.inner.lease, BATCH).await {
+        let claimed = match self.inner.store.claim_deliveries(now, self.inner.lease, BATCH).await {
             Ok(claimed) => claimed,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the webhook queue");
@@ -162,7 +198,7 @@ impl Webhooks {
             error = tried.last_error.as_deref().unwrap_or(""),
             "webhook delivery tried"
         );
-        if let Err(e) = self.inner.store.record(&hook.name, &event.id, tried).await {
+        if let Err(e) = self.inner.store.record_delivery(&hook.name, &event.id, tried).await {
             tracing::error!(webhook = %hook.name, event = %event.id, error = %e, "cannot record a webhook try; it will be made again after its lease");
         }
     }

@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 
 use super::*;
+use crate::store::{DeliveryFilter, MemoryStore};
 use crate::model::{DeliveryStatus, EventType};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -84,7 +85,7 @@ async fn settle(webhooks: &Webhooks, event: &CloudEvent) -> crate::model::Delive
         webhooks.deliver_due().await;
         let all = webhooks
             .store()
-            .list(&DeliveryFilter {
+            .list_deliveries(&DeliveryFilter {
                 limit: 10,
                 ..DeliveryFilter::default()
             })
@@ -102,7 +103,7 @@ async fn settle(webhooks: &Webhooks, event: &CloudEvent) -> crate::model::Delive
 #[tokio::test]
 async fn two_failures_then_success_is_delivered_with_one_webhook_id_and_valid_signatures() {
     let (receiver, url) = Receiver::start(&[(500, None), (503, Some("0"))]).await;
-    let webhooks = Webhooks::new(vec![hook(&url, 5)], Arc::new(MemoryDeliveries::new()));
+    let webhooks = Webhooks::new(vec![hook(&url, 5)], Arc::new(MemoryStore::new()));
     let event = event();
     webhooks.enqueue(&event).await;
     webhooks.enqueue(&event).await;
@@ -128,7 +129,7 @@ async fn two_failures_then_success_is_delivered_with_one_webhook_id_and_valid_si
 #[tokio::test]
 async fn the_last_failed_try_leaves_a_dead_letter() {
     let (receiver, url) = Receiver::start(&[(500, None), (502, None), (504, None)]).await;
-    let webhooks = Webhooks::new(vec![hook(&url, 3)], Arc::new(MemoryDeliveries::new()));
+    let webhooks = Webhooks::new(vec![hook(&url, 3)], Arc::new(MemoryStore::new()));
     let event = event();
     webhooks.enqueue(&event).await;
     let delivery = settle(&webhooks, &event).await;
@@ -142,7 +143,7 @@ async fn the_last_failed_try_leaves_a_dead_letter() {
 async fn a_refusal_or_a_redirect_is_not_retried() {
     for code in [400, 302] {
         let (receiver, url) = Receiver::start(&[(code, None)]).await;
-        let webhooks = Webhooks::new(vec![hook(&url, 5)], Arc::new(MemoryDeliveries::new()));
+        let webhooks = Webhooks::new(vec![hook(&url, 5)], Arc::new(MemoryStore::new()));
         let event = event();
         webhooks.enqueue(&event).await;
         let delivery = settle(&webhooks, &event).await;
@@ -155,7 +156,7 @@ async fn a_refusal_or_a_redirect_is_not_retried() {
 #[tokio::test]
 async fn retry_after_is_honoured() {
     let (_receiver, url) = Receiver::start(&[(429, Some("1"))]).await;
-    let webhooks = Webhooks::new(vec![hook(&url, 5)], Arc::new(MemoryDeliveries::new()));
+    let webhooks = Webhooks::new(vec![hook(&url, 5)], Arc::new(MemoryStore::new()));
     let event = event();
     webhooks.enqueue(&event).await;
     let before = time::OffsetDateTime::now_utc();
@@ -164,7 +165,7 @@ async fn retry_after_is_honoured() {
         limit: 1,
         ..DeliveryFilter::default()
     };
-    let (_, pending) = webhooks.store().list(&filter).await.unwrap().remove(0);
+    let (_, pending) = webhooks.store().list_deliveries(&filter).await.unwrap().remove(0);
     assert_eq!(pending.status, DeliveryStatus::Pending);
     let due = pending.next_attempt_at.unwrap() - before;
     assert!(due >= time::Duration::milliseconds(900), "{due}");
@@ -176,7 +177,7 @@ async fn an_unreachable_receiver_is_retried() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     drop(listener);
-    let webhooks = Webhooks::new(vec![hook(&url, 2)], Arc::new(MemoryDeliveries::new()));
+    let webhooks = Webhooks::new(vec![hook(&url, 2)], Arc::new(MemoryStore::new()));
     let event = event();
     webhooks.enqueue(&event).await;
     let delivery = settle(&webhooks, &event).await;

@@ -1,6 +1,7 @@
 //! A [`Store`](super::Store) in process memory: lost on restart, seen by this process only.
 //! For tests and as the baseline the durable stores are measured against.
 
+mod deliveries;
 mod events;
 mod idempotency;
 
@@ -24,6 +25,7 @@ pub struct MemoryStore {
     events: Mutex<events::Log>,
     event_signal: Arc<tokio::sync::Notify>,
     leases: Mutex<HashMap<String, (String, i64)>>,
+    deliveries: Mutex<deliveries::Queue>,
     stream: String,
 }
 

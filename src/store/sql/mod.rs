@@ -4,6 +4,7 @@
 //! (`migrations/sqlite`, `migrations/postgres`, embedded in the binary), how an event append is
 //! ordered, and how other replicas learn of new events (PostgreSQL LISTEN/NOTIFY).
 
+mod deliveries;
 mod events;
 mod idempotency;
 mod operations;
@@ -32,16 +33,30 @@ pub(crate) enum Backend {
 const EVENTS_CHANNEL: &str = "cloudgw_events";
 
 /// The migrations of each backend, in order: (version, description, SQL).
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../../migrations/sqlite/0001_init.sql"),
-)];
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../../../migrations/postgres/0001_init.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "webhook deliveries",
+        include_str!("../../../migrations/sqlite/0002_webhook_deliveries.sql"),
+    ),
+];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "webhook deliveries",
+        include_str!("../../../migrations/postgres/0002_webhook_deliveries.sql"),
+    ),
+];
 
 /// Migrations compiled into the binary (so `serve` needs no files beside it).
 #[derive(Debug)]
