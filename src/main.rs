@@ -316,11 +316,16 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let ops = Operations::new(store.clone(), settings)
         .with_lease(Duration::from_secs(args.lease_secs))
         .with_events(
-            Events::over(store).with_max_stream(Duration::from_secs(args.event_stream_max_secs)),
+            Events::over(store.clone())
+                .with_max_stream(Duration::from_secs(args.event_stream_max_secs)),
         );
     let registry = Arc::new(registry);
     // Operations left unfinished by an earlier run (or by a replica that died) are followed on.
     ops.spawn_resumer(registry.clone());
+    // This process's name in the leases of the watch (one replica looks at each provider).
+    let replica = uuid::Uuid::new_v4().to_string();
+    let turns = cloudgw::watch::Leased::new(store.clone(), replica.clone());
+    cloudgw::watch::Watch::new(registry.clone(), ops.events().clone(), Arc::new(turns)).start();
     let service = Service::new(registry, ops, service_settings);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
