@@ -40,7 +40,10 @@ fn variables(text: &str) -> BTreeSet<String> {
 fn serve_command(name: &str, text: &str) -> String {
     match name {
         "Containerfile" => text.lines().filter(|l| l.starts_with("CMD")).collect(),
-        "cloudgw.service" => text.lines().filter(|l| l.starts_with("ExecStart=")).collect(),
+        "cloudgw.service" => text
+            .lines()
+            .filter(|l| l.starts_with("ExecStart="))
+            .collect(),
         _ => {
             let mut lines = text.lines().skip_while(|l| l.trim() != "command:").skip(1);
             let mut items = Vec::new();
@@ -63,14 +66,23 @@ fn deploy_files_use_only_real_flags_and_variables() {
     for name in ["Containerfile", "cloudgw.service", "compose.yaml"] {
         let text = deploy_file(name);
         let command = serve_command(name, &text);
-        assert!(command.contains("serve"), "{name} runs cloudgw serve: {command}");
+        assert!(
+            command.contains("serve"),
+            "{name} runs cloudgw serve: {command}"
+        );
         let used = flags(&command);
         assert!(!used.is_empty(), "{name} uses no flag?");
         for flag in &used {
-            assert!(known_flags.contains(flag), "{name}: `{flag}` is not a flag of cloudgw serve");
+            assert!(
+                known_flags.contains(flag),
+                "{name}: `{flag}` is not a flag of cloudgw serve"
+            );
         }
         // The variables the file sets for the gateway.
-        for variable in variables(&text).into_iter().filter(|v| text.contains(&format!("{v}:")) || text.contains(&format!("{v}="))) {
+        for variable in variables(&text)
+            .into_iter()
+            .filter(|v| text.contains(&format!("{v}:")) || text.contains(&format!("{v}=")))
+        {
             assert!(
                 known_variables.contains(&variable),
                 "{name}: `{variable}` is not read by cloudgw serve"
@@ -84,9 +96,18 @@ fn the_load_balancer_points_at_the_composed_replicas() {
     let compose = deploy_file("compose.yaml");
     let nginx = deploy_file("nginx.conf");
     for replica in ["cloudgw-a", "cloudgw-b"] {
-        assert!(compose.contains(&format!("  {replica}:")), "compose has {replica}");
-        assert!(nginx.contains(&format!("server {replica}:8080")), "nginx balances {replica}");
+        assert!(
+            compose.contains(&format!("  {replica}:")),
+            "compose has {replica}"
+        );
+        assert!(
+            nginx.contains(&format!("server {replica}:8080")),
+            "nginx balances {replica}"
+        );
     }
-    assert!(compose.contains("postgres://"), "the replicas share PostgreSQL");
+    assert!(
+        compose.contains("postgres://"),
+        "the replicas share PostgreSQL"
+    );
     assert!(nginx.contains("proxy_buffering off"), "SSE is not buffered");
 }

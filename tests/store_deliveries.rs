@@ -80,15 +80,25 @@ const LEASE: Duration = Duration::from_secs(60);
 async fn an_event_is_queued_once_per_webhook(s: Opened) -> Result<(), StoreError> {
     let e = event(1);
     assert!(s.store.enqueue_delivery("a", &e).await?);
-    assert!(!s.store.enqueue_delivery("a", &e).await?, "the same event again");
+    assert!(
+        !s.store.enqueue_delivery("a", &e).await?,
+        "the same event again"
+    );
     if s.url != "memory:" {
-        assert!(!s.again().await.enqueue_delivery("a", &e).await?, "from another replica");
+        assert!(
+            !s.again().await.enqueue_delivery("a", &e).await?,
+            "from another replica"
+        );
     }
     assert!(s.store.enqueue_delivery("b", &e).await?, "another webhook");
     let listed = s.store.list_deliveries(&all(10)).await?;
     let webhooks: Vec<_> = listed.iter().map(|(_, d)| d.webhook.as_str()).collect();
     assert_eq!(webhooks, ["b", "a"], "newest first");
-    assert!(listed.iter().all(|(_, d)| d.status == DeliveryStatus::Pending && d.attempts == 0));
+    assert!(
+        listed
+            .iter()
+            .all(|(_, d)| d.status == DeliveryStatus::Pending && d.attempts == 0)
+    );
     Ok(())
 }
 
@@ -100,7 +110,10 @@ async fn claims_retries_and_outcomes(s: Opened) -> Result<(), StoreError> {
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].delivery.attempts, 1);
     assert_eq!(claimed[0].event, e, "the event comes back as queued");
-    assert!(s.store.claim_deliveries(now, LEASE, 10).await?.is_empty(), "claimed");
+    assert!(
+        s.store.claim_deliveries(now, LEASE, 10).await?.is_empty(),
+        "claimed"
+    );
     let retry_at = now + Duration::from_secs(30);
     let tried = Tried {
         status: DeliveryStatus::Pending,
@@ -109,7 +122,10 @@ async fn claims_retries_and_outcomes(s: Opened) -> Result<(), StoreError> {
         next_attempt_at: Some(retry_at),
     };
     s.store.record_delivery("a", &e.id, tried).await?;
-    assert!(s.store.claim_deliveries(now, LEASE, 10).await?.is_empty(), "not due yet");
+    assert!(
+        s.store.claim_deliveries(now, LEASE, 10).await?.is_empty(),
+        "not due yet"
+    );
     let later = now + Duration::from_secs(31);
     let again = s.store.claim_deliveries(later, LEASE, 10).await?;
     assert_eq!(again.len(), 1);
@@ -123,7 +139,10 @@ async fn claims_retries_and_outcomes(s: Opened) -> Result<(), StoreError> {
     };
     s.store.record_delivery("a", &e.id, done).await?;
     let far = later + Duration::from_secs(3600);
-    assert!(s.store.claim_deliveries(far, LEASE, 10).await?.is_empty(), "delivered");
+    assert!(
+        s.store.claim_deliveries(far, LEASE, 10).await?.is_empty(),
+        "delivered"
+    );
     let (_, record) = s.store.list_deliveries(&all(1)).await?.remove(0);
     assert_eq!(
         (record.status, record.attempts, record.last_status),
@@ -135,7 +154,13 @@ async fn claims_retries_and_outcomes(s: Opened) -> Result<(), StoreError> {
 async fn a_claim_whose_lease_ran_out_is_claimed_again(s: Opened) -> Result<(), StoreError> {
     s.store.enqueue_delivery("a", &event(1)).await?;
     let now = OffsetDateTime::now_utc();
-    assert_eq!(s.store.claim_deliveries(now, Duration::from_secs(5), 10).await?.len(), 1);
+    assert_eq!(
+        s.store
+            .claim_deliveries(now, Duration::from_secs(5), 10)
+            .await?
+            .len(),
+        1
+    );
     let after = now + Duration::from_secs(6);
     let again = s.store.claim_deliveries(after, LEASE, 10).await?;
     assert_eq!(again.len(), 1, "its worker died: claimed again");
@@ -169,7 +194,9 @@ async fn two_replicas_never_claim_the_same_delivery(s: Opened) -> Result<(), Sto
 
 async fn deliveries_are_filtered_and_paged(s: Opened) -> Result<(), StoreError> {
     for n in 0..5 {
-        s.store.enqueue_delivery(if n % 2 == 0 { "even" } else { "odd" }, &event(n)).await?;
+        s.store
+            .enqueue_delivery(if n % 2 == 0 { "even" } else { "odd" }, &event(n))
+            .await?;
     }
     let now = OffsetDateTime::now_utc();
     let claimed = s.store.claim_deliveries(now, LEASE, 1).await?;
@@ -179,7 +206,9 @@ async fn deliveries_are_filtered_and_paged(s: Opened) -> Result<(), StoreError> 
         last_error: Some("answered 410".into()),
         next_attempt_at: None,
     };
-    s.store.record_delivery("even", &claimed[0].event.id, failed).await?;
+    s.store
+        .record_delivery("even", &claimed[0].event.id, failed)
+        .await?;
     let dead = DeliveryFilter {
         status: Some(DeliveryStatus::Failed),
         ..all(10)
@@ -213,7 +242,11 @@ async fn the_feed_position_survives_reopening(s: Opened) -> Result<(), StoreErro
         let reopened = s.again().await;
         assert_eq!(reopened.feed_position().await?.as_deref(), Some("abc-7"));
         s.store.enqueue_delivery("a", &event(1)).await?;
-        assert_eq!(reopened.list_deliveries(&all(10)).await?.len(), 1, "the queue too");
+        assert_eq!(
+            reopened.list_deliveries(&all(10)).await?.len(),
+            1,
+            "the queue too"
+        );
     }
     Ok(())
 }

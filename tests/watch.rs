@@ -45,7 +45,10 @@ impl Rig {
             .with_events(events.clone());
         let service = Service::new(registry.clone(), ops, ServiceSettings::default());
         let watch = Watch::new(registry.clone(), events.clone(), Arc::new(Alone));
-        let entry = registry.get(id).cloned().unwrap_or_else(|| panic!("no {id}"));
+        let entry = registry
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {id}"));
         Rig {
             service,
             watch,
@@ -111,7 +114,13 @@ impl Rig {
     /// Waits (up to 30 s) until the provider shows the server in `state`, or gone for `None`.
     async fn settle(&self, id: &str, state: Option<ServerState>) {
         for _ in 0..300 {
-            let now = self.entry.driver().get_server(id).await.ok().map(|s| s.state);
+            let now = self
+                .entry
+                .driver()
+                .get_server(id)
+                .await
+                .ok()
+                .map(|s| s.state);
             let gone = matches!(now, None | Some(ServerState::Terminated));
             if now == state || (state.is_none() && gone) {
                 return;
@@ -146,7 +155,11 @@ fn one_server_event(events: &[CloudEvent], id: &str) -> serde_json::Value {
     assert_eq!(events.len(), 1, "{events:?}");
     let event = &events[0];
     assert_eq!(event.event_type, EventType::ServerStateChanged);
-    assert!(event.subject.ends_with(&format!("servers/{id}")), "{}", event.subject);
+    assert!(
+        event.subject.ends_with(&format!("servers/{id}")),
+        "{}",
+        event.subject
+    );
     event.data.clone()
 }
 
@@ -239,10 +252,16 @@ async fn occi_changes_behind_the_gateways_back_become_events() {
 
 #[tokio::test]
 async fn a_zero_interval_turns_the_watch_off_and_a_bad_one_is_refused() {
-    let off = provider_config("g", "driver = \"gogrid\"\nsimulate = true\nwatch_interval_secs = 0\n");
+    let off = provider_config(
+        "g",
+        "driver = \"gogrid\"\nsimulate = true\nwatch_interval_secs = 0\n",
+    );
     assert_eq!(off.watch_interval, None);
     let default = provider_config("g", "driver = \"gogrid\"\nsimulate = true\n");
-    assert_eq!(default.watch_interval, Some(cloudgw::watch::DEFAULT_INTERVAL));
+    assert_eq!(
+        default.watch_interval,
+        Some(cloudgw::watch::DEFAULT_INTERVAL)
+    );
     let bad = cloudgw::config::parse_provider(
         std::path::Path::new("providers/g.toml"),
         "driver = \"gogrid\"\nsimulate = true\nwatch_interval_secs = -5\n",

@@ -3,18 +3,14 @@
 //! (`tests/python/webhook_receiver.py`) fails each message twice, then accepts it; every event
 //! must be accepted exactly once, verified and parsed, with its attributes and data intact.
 
-#[path = "common/moto.rs"]
-mod moto;
-#[path = "common/child.rs"]
-mod child;
+mod served;
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use child::{ChildProcess, listening_on};
-use moto::{project_dir, venv_python};
 use serde_json::{Value, json};
+use served::child::{ChildProcess, listening_on};
 
 use cloudgw::events::Events;
 use cloudgw::model::{CloudEvent, EventType};
@@ -25,15 +21,26 @@ const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// Starts the receiver, failing the first `fail` tries of each message.
 fn receiver(fail: u32) -> (ChildProcess, String) {
-    let script = project_dir().join("tests/python/webhook_receiver.py");
-    let mut command = Command::new(venv_python());
+    let project = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = project.join(".venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/python-env",
+        python.display()
+    );
+    let script = project.join("tests/python/webhook_receiver.py");
+    let mut command = Command::new(python);
     command
         .arg(script)
         .arg(SECRET)
         .arg(fail.to_string())
         .stdin(Stdio::piped());
-    let (child, addr) =
-        ChildProcess::start("webhook receiver", &mut command, Duration::from_secs(30), listening_on);
+    let (child, addr) = ChildProcess::start(
+        "webhook receiver",
+        &mut command,
+        Duration::from_secs(30),
+        listening_on,
+    );
     (child, format!("http://{addr}/hooks"))
 }
 
@@ -55,7 +62,10 @@ async fn accepted(child: &ChildProcess, count: usize) -> Vec<Value> {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the receiver accepted fewer than {count}; it said:\n{}", child.log().join("\n"));
+    panic!(
+        "the receiver accepted fewer than {count}; it said:\n{}",
+        child.log().join("\n")
+    );
 }
 
 fn webhook(url: &str, types: &str) -> cloudgw::webhooks::Webhook {
@@ -74,7 +84,14 @@ async fn wait_for_feeder(events: &Events, webhooks: &Webhooks) {
             .publish(event(1000 + n, EventType::OperationStatusChanged))
             .await;
         tokio::time::sleep(Duration::from_millis(100)).await;
-        if webhooks.store().feed_position().await.ok().flatten().is_some() {
+        if webhooks
+            .store()
+            .feed_position()
+            .await
+            .ok()
+            .flatten()
+            .is_some()
+        {
             return;
         }
     }
@@ -107,13 +124,16 @@ async fn a_receiver_failing_twice_gets_each_event_once_verified_and_parsed() {
         events.publish(e.clone()).await;
     }
     // Filtered out by `types`: never delivered.
-    events.publish(event(99, EventType::OperationStatusChanged)).await;
+    events
+        .publish(event(99, EventType::OperationStatusChanged))
+        .await;
     let all = accepted(&child, sent.len()).await;
     // Give a stray redelivery the time to show up before counting.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let all = records(&child).into_iter().chain(all).collect::<Vec<_>>();
     assert!(
-        all.iter().all(|r| r.get("refused").is_none() && r.get("duplicate").is_none()),
+        all.iter()
+            .all(|r| r.get("refused").is_none() && r.get("duplicate").is_none()),
         "{all:?}"
     );
     for e in &sent {
@@ -124,7 +144,11 @@ async fn a_receiver_failing_twice_gets_each_event_once_verified_and_parsed() {
             .collect();
         assert!(!got.is_empty(), "event {} never accepted", e.id);
         let got = got[0];
-        assert_eq!(got["webhook_id"], e.id.as_str(), "the webhook-id is the event id");
+        assert_eq!(
+            got["webhook_id"],
+            e.id.as_str(),
+            "the webhook-id is the event id"
+        );
         assert_eq!(got["attempt"], 3, "accepted at the third try");
         assert_eq!(got["type"], "cloudgw.server.state_changed");
         assert_eq!(got["source"], "/v1/providers/go%20grid");
@@ -136,7 +160,11 @@ async fn a_receiver_failing_twice_gets_each_event_once_verified_and_parsed() {
         .filter_map(|r| r.get("accepted"))
         .map(|a| a["id"].clone())
         .collect();
-    assert_eq!(accepted_ids.len(), sent.len(), "each once, the filtered one never");
+    assert_eq!(
+        accepted_ids.len(),
+        sent.len(),
+        "each once, the filtered one never"
+    );
     let listed = webhooks
         .store()
         .list_deliveries(&cloudgw::store::DeliveryFilter {
@@ -153,9 +181,8 @@ async fn a_receiver_failing_twice_gets_each_event_once_verified_and_parsed() {
 #[tokio::test]
 async fn dead_letters_are_listed_and_paged() {
     let (child, url) = receiver(1000);
-    let text = format!(
-        "name = \"down\"\nurl = \"{url}\"\nsecret = \"{SECRET}\"\nmax_attempts = 1\n"
-    );
+    let text =
+        format!("name = \"down\"\nurl = \"{url}\"\nsecret = \"{SECRET}\"\nmax_attempts = 1\n");
     let config: WebhookConfig = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}"));
     let hook = config.check().unwrap_or_else(|e| panic!("{e:?}"));
     let webhooks = Webhooks::new(vec![hook], Arc::new(MemoryStore::new()));
@@ -171,12 +198,15 @@ async fn dead_letters_are_listed_and_paged() {
         Arc::new(cloudgw::store::MemoryStore::new()),
         cloudgw::ops::FollowSettings::default(),
     );
-    let service = cloudgw::service::Service::new(registry, ops, Default::default())
-        .with_webhooks(webhooks);
+    let service =
+        cloudgw::service::Service::new(registry, ops, Default::default()).with_webhooks(webhooks);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let base = format!("http://{}", listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
+    let base = format!(
+        "http://{}",
+        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
     let app = cloudgw::api::router_for(service, cloudgw::api::DEFAULT_REQUEST_TIMEOUT);
     tokio::spawn(async move { axum::serve(listener, app).await });
     let client = reqwest::Client::new();
@@ -184,7 +214,11 @@ async fn dead_letters_are_listed_and_paged() {
         let client = client.clone();
         let url = format!("{base}{path}");
         async move {
-            let answer = client.get(url).send().await.unwrap_or_else(|e| panic!("{e}"));
+            let answer = client
+                .get(url)
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
             let status = answer.status().as_u16();
             (status, answer.json::<Value>().await.unwrap_or_default())
         }
@@ -195,18 +229,31 @@ async fn dead_letters_are_listed_and_paged() {
         .as_array()
         .map(|a| a.iter().filter_map(|d| d["event_id"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(ids, [sent[2].id.as_str(), sent[1].id.as_str()], "newest first");
+    assert_eq!(
+        ids,
+        [sent[2].id.as_str(), sent[1].id.as_str()],
+        "newest first"
+    );
     assert_eq!(first["items"][0]["status"], "failed");
     assert_eq!(first["items"][0]["webhook"], "down");
     assert_eq!(first["items"][0]["last_status"], 500);
-    let cursor = first["next_cursor"].as_str().unwrap_or_else(|| panic!("{first}"));
-    let (_, second) = get(format!("/v1/webhooks/deliveries?status=failed&limit=2&cursor={cursor}")).await;
+    let cursor = first["next_cursor"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{first}"));
+    let (_, second) = get(format!(
+        "/v1/webhooks/deliveries?status=failed&limit=2&cursor={cursor}"
+    ))
+    .await;
     assert_eq!(second["items"][0]["event_id"], sent[0].id.as_str());
     assert_eq!(second["next_cursor"], Value::Null);
     let (_, delivered) = get("/v1/webhooks/deliveries?status=delivered".into()).await;
     assert_eq!(delivered["items"], json!([]));
     let (status, bad) = get("/v1/webhooks/deliveries?status=lost".into()).await;
-    assert_eq!((status, bad["code"].as_str()), (400, Some("invalid_request")), "{bad}");
+    assert_eq!(
+        (status, bad["code"].as_str()),
+        (400, Some("invalid_request")),
+        "{bad}"
+    );
     let (status, _) = get("/v1/webhooks/deliveries?cursor=forged".into()).await;
     assert_eq!(status, 400);
     drop(child);

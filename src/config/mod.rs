@@ -176,9 +176,7 @@ pub fn parse_provider(
 
 /// Takes `watch_interval_secs` out of the file (every driver has it): whole seconds, 0 for no
 /// watch, [`crate::watch::DEFAULT_INTERVAL`] when absent.
-fn take_watch_interval(
-    value: &mut toml::Value,
-) -> Result<Option<std::time::Duration>, FieldError> {
+fn take_watch_interval(value: &mut toml::Value) -> Result<Option<std::time::Duration>, FieldError> {
     let field = "watch_interval_secs";
     let Some(raw) = value.as_table_mut().and_then(|t| t.remove(field)) else {
         return Ok(Some(crate::watch::DEFAULT_INTERVAL));

@@ -20,8 +20,8 @@ mod operations;
 mod outcome;
 mod reads;
 
-pub use deliveries::{DeliveryPage, DeliveryQuery};
 pub use cursor::{CursorKey, DEFAULT_LIMIT, MAX_LIMIT, MAX_SKIP, MIN_KEY_LEN};
+pub use deliveries::{DeliveryPage, DeliveryQuery};
 pub use error::{ServiceError, ServiceResult};
 pub use idempotency::{Caller, IdempotencyKey, MAX_KEY};
 pub use operations::{OperationPage, OperationQuery};

@@ -50,7 +50,8 @@ pub struct DeliveryFilter {
 pub trait DeliveryStore: Send + Sync {
     /// Queues `event` for `webhook`, due now. Queuing the same event for the same webhook again
     /// (from another replica that saw it too) changes nothing and answers `false`.
-    async fn enqueue_delivery(&self, webhook: &str, event: &CloudEvent) -> Result<bool, StoreError>;
+    async fn enqueue_delivery(&self, webhook: &str, event: &CloudEvent)
+    -> Result<bool, StoreError>;
 
     /// Claims up to `limit` pending deliveries that are due at `now` and not claimed by a live
     /// worker, for `lease`; each claim counts as a try.
@@ -62,7 +63,12 @@ pub trait DeliveryStore: Send + Sync {
     ) -> Result<Vec<Claimed>, StoreError>;
 
     /// Records how the try of a claimed delivery ended, and releases the claim.
-    async fn record_delivery(&self, webhook: &str, event_id: &str, tried: Tried) -> Result<(), StoreError>;
+    async fn record_delivery(
+        &self,
+        webhook: &str,
+        event_id: &str,
+        tried: Tried,
+    ) -> Result<(), StoreError>;
 
     /// Deliveries, newest first, each with its position for the next page's `before`.
     async fn list_deliveries(

@@ -130,18 +130,39 @@ mod tests {
         let mut known = HashMap::new();
         let none = HashSet::new();
         let kind = ResourceKind::Server;
-        let first = diff(kind, &mut known, listing(&[("a", "running"), ("b", "running")]), &none);
+        let first = diff(
+            kind,
+            &mut known,
+            listing(&[("a", "running"), ("b", "running")]),
+            &none,
+        );
         assert_eq!(first.len(), 2, "both new");
-        let second = diff(kind, &mut known, listing(&[("a", "stopped"), ("c", "pending")]), &none);
+        let second = diff(
+            kind,
+            &mut known,
+            listing(&[("a", "stopped"), ("c", "pending")]),
+            &none,
+        );
         let mut got: Vec<_> = second
             .iter()
             .map(|c| (c.key.1.as_str(), c.seen.state.as_str()))
             .collect();
         got.sort();
-        assert_eq!(got, [("a", "stopped"), ("b", "terminated"), ("c", "pending")]);
+        assert_eq!(
+            got,
+            [("a", "stopped"), ("b", "terminated"), ("c", "pending")]
+        );
         let b = second.iter().find(|c| c.key == key("b")).unwrap();
         assert_eq!(b.seen.data["actions"], serde_json::json!([]));
-        assert!(diff(kind, &mut known, listing(&[("a", "stopped"), ("c", "pending")]), &none).is_empty());
+        assert!(
+            diff(
+                kind,
+                &mut known,
+                listing(&[("a", "stopped"), ("c", "pending")]),
+                &none
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -152,27 +173,65 @@ mod tests {
             (key("d"), Known::DeletedByGateway),
         ]);
         let busy = HashSet::from([key("a"), key("n")]);
-        let changes = diff(kind, &mut known, listing(&[("a", "stopping"), ("n", "pending"), ("d", "terminating")]), &busy);
+        let changes = diff(
+            kind,
+            &mut known,
+            listing(&[("a", "stopping"), ("n", "pending"), ("d", "terminating")]),
+            &busy,
+        );
         assert!(changes.is_empty(), "{changes:?}");
-        assert_eq!(known[&key("a")], Known::Seen(seen("stopping")), "still tracked");
+        assert_eq!(
+            known[&key("a")],
+            Known::Seen(seen("stopping")),
+            "still tracked"
+        );
         assert_eq!(known[&key("d")], Known::DeletedByGateway);
-        assert!(diff(kind, &mut known, listing(&[("a", "stopping"), ("n", "pending")]), &HashSet::new()).is_empty());
+        assert!(
+            diff(
+                kind,
+                &mut known,
+                listing(&[("a", "stopping"), ("n", "pending")]),
+                &HashSet::new()
+            )
+            .is_empty()
+        );
         assert!(!known.contains_key(&key("d")), "forgotten once gone");
     }
 
     #[test]
     fn a_resource_first_seen_gone_is_not_a_creation() {
         let mut known = HashMap::new();
-        let changes = diff(ResourceKind::Server, &mut known, listing(&[("t", "terminated")]), &HashSet::new());
+        let changes = diff(
+            ResourceKind::Server,
+            &mut known,
+            listing(&[("t", "terminated")]),
+            &HashSet::new(),
+        );
         assert!(changes.is_empty());
-        let vanished = diff(ResourceKind::Server, &mut known, HashMap::new(), &HashSet::new());
+        let vanished = diff(
+            ResourceKind::Server,
+            &mut known,
+            HashMap::new(),
+            &HashSet::new(),
+        );
         assert!(vanished.is_empty(), "was already terminated");
     }
 
     #[test]
     fn kinds_are_kept_apart() {
-        let mut known = HashMap::from([((ResourceKind::Volume, "v".to_owned()), Known::Seen(seen("available")))]);
-        let changes = diff(ResourceKind::Server, &mut known, HashMap::new(), &HashSet::new());
-        assert!(changes.is_empty(), "a server listing says nothing of volumes");
+        let mut known = HashMap::from([(
+            (ResourceKind::Volume, "v".to_owned()),
+            Known::Seen(seen("available")),
+        )]);
+        let changes = diff(
+            ResourceKind::Server,
+            &mut known,
+            HashMap::new(),
+            &HashSet::new(),
+        );
+        assert!(
+            changes.is_empty(),
+            "a server listing says nothing of volumes"
+        );
     }
 }

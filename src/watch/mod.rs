@@ -23,9 +23,11 @@ use futures::StreamExt;
 
 use crate::driver::{DriverError, DriverOp, ListRequest, ServerFilter};
 use crate::events::Events;
-use crate::store::LeaseStore;
-use crate::model::{CloudEvent, EventType, Operation, OperationKind, OperationStatus, ResourceKind};
+use crate::model::{
+    CloudEvent, EventType, Operation, OperationKind, OperationStatus, ResourceKind,
+};
 use crate::registry::{ProviderEntry, Registry};
+use crate::store::LeaseStore;
 
 /// The default interval between two looks at a provider.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
@@ -199,7 +201,10 @@ impl Watch {
                     knowledge.in_flight.insert(op.id.clone(), key.clone());
                 } else {
                     knowledge.in_flight.remove(&op.id);
-                    let deleted = matches!(op.kind, OperationKind::DeleteServer | OperationKind::DeleteVolume);
+                    let deleted = matches!(
+                        op.kind,
+                        OperationKind::DeleteServer | OperationKind::DeleteVolume
+                    );
                     if deleted && op.status == OperationStatus::Succeeded {
                         knowledge.known.insert(key.clone(), Known::DeletedByGateway);
                     }
@@ -213,13 +218,18 @@ impl Watch {
                     _ => ResourceKind::Volume,
                 };
                 let text = |field: &str| event.data.get(field).and_then(|v| v.as_str());
-                let (Some(provider), Some(id), Some(state)) = (text("provider"), text("id"), text("state")) else {
+                let (Some(provider), Some(id), Some(state)) =
+                    (text("provider"), text("id"), text("state"))
+                else {
                     return;
                 };
                 let knowledge = providers.entry(provider.to_owned()).or_default();
                 let key = (kind, id.to_owned());
                 if !matches!(knowledge.known.get(&key), Some(Known::DeletedByGateway)) {
-                    let seen = Seen { state: state.to_owned(), data: event.data.clone() };
+                    let seen = Seen {
+                        state: state.to_owned(),
+                        data: event.data.clone(),
+                    };
                     knowledge.known.insert(key.clone(), Known::Seen(seen));
                 }
                 knowledge.touch(key);
@@ -250,7 +260,9 @@ impl Watch {
     /// Lists the provider once and publishes what changed; answers how many changes (none for a
     /// baseline look).
     pub async fn look(&self, entry: &ProviderEntry) -> Result<usize, DriverError> {
-        let since = self.with_knowledge(entry.id(), |k| k.learnt).unwrap_or_default();
+        let since = self
+            .with_knowledge(entry.id(), |k| k.learnt)
+            .unwrap_or_default();
         let caps = entry.capabilities();
         let servers = match DriverOp::ListServers.allowed_by(&caps) {
             true => Some(list_servers(entry).await?),
@@ -264,7 +276,10 @@ impl Watch {
             .with_knowledge(entry.id(), |knowledge| {
                 let busy = knowledge.busy(since);
                 let mut changes = Vec::new();
-                for (kind, listing) in [(ResourceKind::Server, servers), (ResourceKind::Volume, volumes)] {
+                for (kind, listing) in [
+                    (ResourceKind::Server, servers),
+                    (ResourceKind::Volume, volumes),
+                ] {
                     if let Some(listing) = listing {
                         changes.extend(diff(kind, &mut knowledge.known, listing, &busy));
                     }
@@ -309,8 +324,14 @@ async fn list_servers(entry: &ProviderEntry) -> Result<HashMap<String, Seen>, Dr
     let mut all = HashMap::new();
     let mut cursor = None;
     for _ in 0..MAX_PAGES {
-        let req = ListRequest { limit: PAGE, cursor };
-        let page = entry.driver().list_servers(&req, &ServerFilter::default()).await?;
+        let req = ListRequest {
+            limit: PAGE,
+            cursor,
+        };
+        let page = entry
+            .driver()
+            .list_servers(&req, &ServerFilter::default())
+            .await?;
         for server in page.items {
             let server = crate::service::finish_server(entry, server);
             let seen = Seen {
@@ -332,7 +353,10 @@ async fn list_volumes(entry: &ProviderEntry) -> Result<HashMap<String, Seen>, Dr
     let mut all = HashMap::new();
     let mut cursor = None;
     for _ in 0..MAX_PAGES {
-        let req = ListRequest { limit: PAGE, cursor };
+        let req = ListRequest {
+            limit: PAGE,
+            cursor,
+        };
         let page = entry.driver().list_volumes(&req).await?;
         for volume in page.items {
             let seen = Seen {

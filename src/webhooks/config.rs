@@ -82,7 +82,10 @@ impl WebhookConfig {
             .map_err(|e| ("url", format!("not a URL: {e}")))
             .and_then(|url| match url.scheme() {
                 "http" | "https" if url.host_str().is_some() => Ok(url),
-                _ => Err(("url", "must be an http:// or https:// URL with a host".into())),
+                _ => Err((
+                    "url",
+                    "must be an http:// or https:// URL with a host".into(),
+                )),
             })?;
         let key = SigningKey::from_secret(self.secret.expose()).map_err(|e| ("secret", e))?;
         if self.max_attempts == 0 {
@@ -168,7 +171,12 @@ mod tests {
     }
 
     fn event(provider: &str, event_type: EventType) -> CloudEvent {
-        CloudEvent::new(event_type, provider, "servers/a".into(), serde_json::json!({}))
+        CloudEvent::new(
+            event_type,
+            provider,
+            "servers/a".into(),
+            serde_json::json!({}),
+        )
     }
 
     #[test]
@@ -194,7 +202,8 @@ mod tests {
         let (field, message) = bad_secret.check().unwrap_err();
         assert_eq!(field, "secret");
         assert!(!message.contains("plain-secret-value"), "{message}");
-        let unknown = toml::from_str::<WebhookConfig>("url = \"http://x/\"\nsecret = \"s\"\nurls = 1");
+        let unknown =
+            toml::from_str::<WebhookConfig>("url = \"http://x/\"\nsecret = \"s\"\nurls = 1");
         assert!(unknown.is_err());
         let twice = [bad_url.clone(), bad_url].map(|mut c| {
             c.url = "http://same/".into();

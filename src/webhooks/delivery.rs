@@ -11,8 +11,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::{Rfc2822, Rfc3339};
 
 use super::config::Webhook;
-use crate::store::Tried;
 use crate::model::{CloudEvent, DeliveryStatus};
+use crate::store::Tried;
 
 /// What the CloudEvents HTTP binding says a `ce-*` header value must percent-encode: space,
 /// `"`, `%` and everything outside printable ASCII (the encoder always does the last).
@@ -23,7 +23,11 @@ const CE_HEADER: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'%');
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("cloudgw/", env!("CARGO_PKG_VERSION"), " (webhooks)"))
+        .user_agent(concat!(
+            "cloudgw/",
+            env!("CARGO_PKG_VERSION"),
+            " (webhooks)"
+        ))
         .build()
         .unwrap_or_else(|_| reqwest::Client::new())
 }
@@ -63,7 +67,10 @@ pub async fn attempt(
         .header("content-type", event.datacontenttype.as_str())
         .header("webhook-id", event.id.as_str())
         .header("webhook-timestamp", timestamp.to_string())
-        .header("webhook-signature", hook.key.sign(&event.id, timestamp, &body));
+        .header(
+            "webhook-signature",
+            hook.key.sign(&event.id, timestamp, &body),
+        );
     for (name, value) in ce_headers(event) {
         request = request.header(name, value);
     }
@@ -162,8 +169,15 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
-        assert_eq!(retry_after(&headers), Some(Duration::ZERO), "a past date: now");
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(
+            retry_after(&headers),
+            Some(Duration::ZERO),
+            "a past date: now"
+        );
         headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&headers), None);
     }

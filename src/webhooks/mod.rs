@@ -169,7 +169,12 @@ impl Webhooks {
     /// Claims what is due and tries it, all at once; answers how many were tried.
     pub async fn deliver_due(&self) -> usize {
         let now = OffsetDateTime::now_utc();
-        let claimed = match self.inner.store.claim_deliveries(now, self.inner.lease, BATCH).await {
+        let claimed = match self
+            .inner
+            .store
+            .claim_deliveries(now, self.inner.lease, BATCH)
+            .await
+        {
             Ok(claimed) => claimed,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the webhook queue");
@@ -198,7 +203,12 @@ impl Webhooks {
             error = tried.last_error.as_deref().unwrap_or(""),
             "webhook delivery tried"
         );
-        if let Err(e) = self.inner.store.record_delivery(&hook.name, &event.id, tried).await {
+        if let Err(e) = self
+            .inner
+            .store
+            .record_delivery(&hook.name, &event.id, tried)
+            .await
+        {
             tracing::error!(webhook = %hook.name, event = %event.id, error = %e, "cannot record a webhook try; it will be made again after its lease");
         }
     }

@@ -9,20 +9,25 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 
 use super::*;
-use crate::store::{DeliveryFilter, MemoryStore};
 use crate::model::{DeliveryStatus, EventType};
+use crate::store::{DeliveryFilter, MemoryStore};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// One scripted answer: a status and an optional `Retry-After`.
+type Answer = (u16, Option<&'static str>);
+/// One request received: its headers and body.
+type Received = (HeaderMap, Vec<u8>);
 
 /// A receiver answering the scripted statuses in turn (then 204), recording what it got.
 #[derive(Clone, Default)]
 struct Receiver {
-    script: Arc<Mutex<VecDeque<(u16, Option<&'static str>)>>>,
-    got: Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>,
+    script: Arc<Mutex<VecDeque<Answer>>>,
+    got: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
-    async fn start(script: &[(u16, Option<&'static str>)]) -> (Receiver, String) {
+    async fn start(script: &[Answer]) -> (Receiver, String) {
         let receiver = Receiver {
             script: Arc::new(Mutex::new(script.iter().copied().collect())),
             ..Receiver::default()
@@ -34,8 +39,12 @@ impl Receiver {
                 let state = state.clone();
                 async move {
                     state.got.lock().unwrap().push((headers, body.to_vec()));
-                    let (code, retry_after) =
-                        state.script.lock().unwrap().pop_front().unwrap_or((204, None));
+                    let (code, retry_after) = state
+                        .script
+                        .lock()
+                        .unwrap()
+                        .pop_front()
+                        .unwrap_or((204, None));
                     let mut response = StatusCode::from_u16(code).unwrap().into_response();
                     if let Some(after) = retry_after {
                         response
@@ -91,7 +100,10 @@ async fn settle(webhooks: &Webhooks, event: &CloudEvent) -> crate::model::Delive
             })
             .await
             .unwrap();
-        let (_, delivery) = all.into_iter().find(|(_, d)| d.event_id == event.id).unwrap();
+        let (_, delivery) = all
+            .into_iter()
+            .find(|(_, d)| d.event_id == event.id)
+            .unwrap();
         if delivery.status != DeliveryStatus::Pending {
             return delivery;
         }
@@ -120,7 +132,10 @@ async fn two_failures_then_success_is_delivered_with_one_webhook_id_and_valid_si
         assert_eq!(header("ce-type"), "cloudgw.server.state_changed");
         assert_eq!(header("content-type"), "application/json");
         let timestamp: i64 = header("webhook-timestamp").parse().unwrap();
-        assert_eq!(header("webhook-signature"), key.sign(&event.id, timestamp, body));
+        assert_eq!(
+            header("webhook-signature"),
+            key.sign(&event.id, timestamp, body)
+        );
         let data: serde_json::Value = serde_json::from_slice(body).unwrap();
         assert_eq!(data, event.data);
     }
@@ -135,7 +150,12 @@ async fn the_last_failed_try_leaves_a_dead_letter() {
     let delivery = settle(&webhooks, &event).await;
     assert_eq!(delivery.status, DeliveryStatus::Failed);
     assert_eq!((delivery.attempts, delivery.last_status), (3, Some(504)));
-    assert!(delivery.last_error.unwrap().contains("gave up after 3 tries"));
+    assert!(
+        delivery
+            .last_error
+            .unwrap()
+            .contains("gave up after 3 tries")
+    );
     assert_eq!(receiver.count(), 3);
 }
 
@@ -165,7 +185,12 @@ async fn retry_after_is_honoured() {
         limit: 1,
         ..DeliveryFilter::default()
     };
-    let (_, pending) = webhooks.store().list_deliveries(&filter).await.unwrap().remove(0);
+    let (_, pending) = webhooks
+        .store()
+        .list_deliveries(&filter)
+        .await
+        .unwrap()
+        .remove(0);
     assert_eq!(pending.status, DeliveryStatus::Pending);
     let due = pending.next_attempt_at.unwrap() - before;
     assert!(due >= time::Duration::milliseconds(900), "{due}");
@@ -181,7 +206,13 @@ async fn an_unreachable_receiver_is_retried() {
     let event = event();
     webhooks.enqueue(&event).await;
     let delivery = settle(&webhooks, &event).await;
-    assert_eq!((delivery.status, delivery.attempts), (DeliveryStatus::Failed, 2));
+    assert_eq!(
+        (delivery.status, delivery.attempts),
+        (DeliveryStatus::Failed, 2)
+    );
     assert_eq!(delivery.last_status, None);
-    assert!(!delivery.last_error.unwrap().contains(&url), "no URL in the error");
+    assert!(
+        !delivery.last_error.unwrap().contains(&url),
+        "no URL in the error"
+    );
 }

@@ -29,7 +29,11 @@ struct Entry {
 
 #[async_trait]
 impl DeliveryStore for MemoryStore {
-    async fn enqueue_delivery(&self, webhook: &str, event: &CloudEvent) -> Result<bool, StoreError> {
+    async fn enqueue_delivery(
+        &self,
+        webhook: &str,
+        event: &CloudEvent,
+    ) -> Result<bool, StoreError> {
         let mut queue = lock(&self.deliveries)?;
         let key = (webhook.to_owned(), event.id.clone());
         if queue.index.contains_key(&key) {

@@ -32,7 +32,11 @@ fn delivery(row: &AnyRow) -> Result<Delivery, StoreError> {
 
 #[async_trait]
 impl DeliveryStore for SqlStore {
-    async fn enqueue_delivery(&self, webhook: &str, event: &CloudEvent) -> Result<bool, StoreError> {
+    async fn enqueue_delivery(
+        &self,
+        webhook: &str,
+        event: &CloudEvent,
+    ) -> Result<bool, StoreError> {
         let now = OffsetDateTime::now_utc();
         let record = queued(webhook, event, now);
         let done = sqlx::query(
