@@ -325,12 +325,23 @@ async fn postgres_a_reconnect_with_last_event_id_across_a_restart_misses_nothing
 
 #[tokio::test]
 async fn fifty_posts_with_one_key_over_two_replicas_create_one_server() {
+    fifty_posts_with_one_key_create_one_server("postgres", 2).await;
+}
+
+#[tokio::test]
+async fn sqlite_fifty_posts_with_one_key_on_one_gateway_create_one_server() {
+    fifty_posts_with_one_key_create_one_server("sqlite", 1).await;
+}
+
+async fn fifty_posts_with_one_key_create_one_server(backend: &str, replicas: usize) {
     let sim = Sim::start();
-    let setup = Setup::new(&sim, "postgres").await;
-    let (a, b) = (setup.gateway(), setup.gateway());
+    let setup = Setup::new(&sim, backend).await;
+    let a = setup.gateway();
+    let second = (replicas > 1).then(|| setup.gateway());
+    let b = second.as_ref().unwrap_or(&a);
     let mut posts = Vec::new();
     for i in 0..50 {
-        let gw = if i % 2 == 0 { &a } else { &b };
+        let gw = if i % 2 == 0 { &a } else { b };
         posts.push(gw.create("once", "one-key"));
     }
     let answers = futures::future::join_all(posts).await;

@@ -137,10 +137,13 @@ pub(super) async fn follow(follower: Follower, mut op: Operation, goal: Goal) {
             op.status = status;
             op.problem = problem;
             op.updated_at = OffsetDateTime::now_utc();
+            // The event first: a process killed between the two leaves the operation
+            // unfinished in the store, so it is resumed and its end told again. The other
+            // order could record the end and lose its event for good.
+            events.publish(super::operation_event(&op)).await;
             if let Err(e) = store.put_operation(&op).await {
                 tracing::error!(operation = %op.id, error = %e, "cannot record operation status");
             }
-            events.publish(super::operation_event(&op)).await;
         }
         if op.status.is_final() {
             return;

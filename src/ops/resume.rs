@@ -88,3 +88,35 @@ impl Operations {
 fn age(op: &Operation) -> Duration {
     Duration::try_from(OffsetDateTime::now_utc() - op.created_at).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resumed_operation_goes_where_its_kind_went() {
+        use OperationKind as K;
+        assert_eq!(
+            Goal::for_kind(K::CreateServer),
+            Goal::Server(ServerState::Running)
+        );
+        assert_eq!(
+            Goal::for_kind(K::StopServer),
+            Goal::Server(ServerState::Stopped)
+        );
+        assert_eq!(
+            Goal::for_kind(K::RebootServer),
+            Goal::Server(ServerState::Running)
+        );
+        assert_eq!(Goal::for_kind(K::DeleteServer), Goal::ServerGone);
+        assert_eq!(
+            Goal::for_kind(K::AttachVolume),
+            Goal::Volume(VolumeState::InUse)
+        );
+        assert_eq!(
+            Goal::for_kind(K::DetachVolume),
+            Goal::Volume(VolumeState::Available)
+        );
+        assert_eq!(Goal::for_kind(K::DeleteVolume), Goal::VolumeGone);
+    }
+}

@@ -286,7 +286,7 @@ mod tests {
             &Caller::Anonymous,
             key.as_ref(),
             create(),
-            || std::future::pending(),
+            std::future::pending,
         );
         // Dropped (the client went away) while the change is in flight.
         assert!(

@@ -64,3 +64,46 @@ pub fn spawn_janitor(store: Arc<dyn Store>, retention: Retention) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{CloudEvent, EventType};
+    use crate::store::{EventStore, IdempotencyStore, MemoryStore};
+
+    #[test]
+    fn the_janitor_runs_between_once_a_second_and_once_a_minute() {
+        let every = |ttl, events| {
+            Retention {
+                idempotency_ttl: Duration::from_secs(ttl),
+                events: Duration::from_secs(events),
+            }
+            .interval()
+        };
+        assert_eq!(Retention::default().interval(), Duration::from_secs(60));
+        assert_eq!(every(8, 86_400), Duration::from_secs(2));
+        assert_eq!(every(1, 1), Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn a_pass_removes_what_is_past_its_period_only() -> Result<(), crate::store::StoreError> {
+        let store = MemoryStore::new();
+        let lease = Duration::from_secs(15);
+        store.begin_idempotent("k", "f", "h", lease).await?;
+        let event = CloudEvent::new(
+            EventType::ServerStateChanged,
+            "p",
+            "servers/x".into(),
+            serde_json::json!({}),
+        );
+        store.append_event(&event).await?;
+        assert_eq!(clean(&store, Retention::default()).await?, (0, 0));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let short = Retention {
+            idempotency_ttl: Duration::from_millis(10),
+            events: Duration::from_millis(10),
+        };
+        assert_eq!(clean(&store, short).await?, (1, 1));
+        Ok(())
+    }
+}
