@@ -286,9 +286,13 @@ impl Watch {
                 }
                 let baseline = !knowledge.baselined;
                 knowledge.baselined = true;
-                if baseline { Vec::new() } else { changes }
+                if baseline { None } else { Some(changes) }
             })
-            .unwrap_or_default();
+            .flatten();
+        let Some(changes) = changes else {
+            tracing::info!(provider = %entry.id(), "the watch took its baseline listing; changes from now on become events");
+            return Ok(0);
+        };
         for change in &changes {
             self.publish(entry.id(), change).await;
         }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 #[path = "../common/child.rs"]
 pub mod child;
+pub mod replicas;
 
 use child::{ChildProcess, serving_on};
 
