@@ -12,9 +12,9 @@ use serde::Deserialize;
 use tokio::sync::broadcast;
 use utoipa::IntoParams;
 
+use super::auth::Who;
 use super::extract::Query;
 use super::problem::ApiError;
-use super::render::caller;
 use crate::events::{Events, Sequenced};
 use crate::model::{CloudEvent, EventType, Problem, ServerSentEvent};
 use crate::service::Service;
@@ -58,13 +58,12 @@ pub struct EventParams {
 )]
 pub async fn stream_events(
     State(service): State<Service>,
+    Who(caller): Who,
     headers: HeaderMap,
     Query(params): Query<EventParams>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let source = match &params.provider {
-        Some(p) => Some(CloudEvent::source_of(
-            &service.get_provider(&caller(), p)?.id,
-        )),
+        Some(p) => Some(CloudEvent::source_of(&service.get_provider(&caller, p)?.id)),
         None => None,
     };
     let last_event_id = last_event_id(&headers)?;
@@ -73,6 +72,8 @@ pub async fn stream_events(
     let filter = Filter {
         source,
         event_type: params.event_type,
+        service: service.clone(),
+        caller,
     };
     let subscription = events.subscribe(last_event_id.as_deref());
     let missed = stream::iter(subscription.missed);
@@ -88,12 +89,16 @@ pub async fn stream_events(
 struct Filter {
     source: Option<String>,
     event_type: Option<EventType>,
+    /// A scoped caller sees the events of its providers only (the service decides).
+    service: Service,
+    caller: crate::service::Caller,
 }
 
 impl Filter {
     fn admits(&self, event: &CloudEvent) -> bool {
         self.source.as_ref().is_none_or(|s| *s == event.source)
             && self.event_type.is_none_or(|t| t == event.event_type)
+            && self.service.sees_event_source(&self.caller, &event.source)
     }
 }
 

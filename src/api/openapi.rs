@@ -7,7 +7,7 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{aggregate, catalog, events, health, operations, providers, servers, volumes};
+use super::{aggregate, audit, catalog, events, health, operations, providers, servers, volumes};
 use crate::service::Service;
 
 #[derive(OpenApi)]
@@ -31,6 +31,7 @@ use crate::service::Service;
         (name = "operations", description = "Long-running changes"),
         (name = "events", description = "Change events"),
         (name = "health", description = "Liveness, readiness, metrics"),
+        (name = "audit", description = "Who changed what, and what was refused (admin)"),
     ),
     components(schemas(crate::model::Problem, crate::model::CloudEvent, crate::model::EventType, crate::model::ServerSentEvent))
 )]
@@ -59,6 +60,7 @@ pub(super) fn routes() -> OpenApiRouter<Service> {
         .routes(routes!(aggregate::list_all_volumes))
         .routes(routes!(operations::get_operation))
         .routes(routes!(events::stream_events))
+        .routes(routes!(audit::list_audit))
         .routes(routes!(health::get_health))
         .routes(routes!(health::get_readiness))
         .routes(routes!(health::get_metrics))

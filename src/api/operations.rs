@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
+use super::auth::Who;
 use super::extract::Path;
 use super::problem::ApiError;
-use super::render::caller;
 use crate::model::{self, Server, Volume};
 use crate::service::Service;
 
@@ -109,8 +109,9 @@ pub struct VolumeOperationResponse {
 )]
 pub async fn get_operation(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(id): Path<String>,
 ) -> Result<Json<Operation>, ApiError> {
-    let op = service.get_operation(&caller(), &id).await?;
+    let op = service.get_operation(&caller, &id).await?;
     Ok(Json(op.into()))
 }

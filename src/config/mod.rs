@@ -7,6 +7,7 @@
 //! reported with the file, line (where it can be found) and field.
 
 mod expand;
+pub mod gateway;
 mod secret;
 
 pub use secret::{REDACTED, Secret};

@@ -12,26 +12,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::caller::Caller;
 use super::error::{ServiceError, ServiceResult};
 use super::outcome::Change;
 use crate::model::{Problem, ProblemCode};
 use crate::store::{IdempotencyBegin, Store, StoredOutcome};
-
-/// Who is asking. Idempotency keys (and, later, scopes) are per caller.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Caller {
-    /// A request without credentials (the gateway has no API tokens yet).
-    Anonymous,
-}
-
-impl Caller {
-    /// The caller's namespace in the store.
-    fn scope(&self) -> &str {
-        match self {
-            Caller::Anonymous => "anonymous",
-        }
-    }
-}
 
 /// The longest key accepted.
 pub const MAX_KEY: usize = 255;
@@ -125,7 +110,7 @@ where
     let Some(key) = key else {
         return change().await;
     };
-    let scoped = format!("{}\0{}", caller.scope(), key.as_str());
+    let scoped = format!("{}\0{}", caller.name(), key.as_str());
     match store
         .begin_idempotent(&scoped, &fingerprint(&identity))
         .await?
