@@ -152,7 +152,9 @@ fn add_problems(op: &mut Operation) {
     if op.request_body.is_some() {
         statuses.push(413);
     }
-    let change = ["create_", "delete_", "start_", "stop_", "reboot_", "attach_", "detach_"];
+    let change = [
+        "create_", "delete_", "start_", "stop_", "reboot_", "attach_", "detach_",
+    ];
     if change.iter().any(|c| id.starts_with(c)) {
         // A body that is not JSON is 415 (the browser guard), even for an action without one.
         statuses.push(415);

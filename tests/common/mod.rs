@@ -118,6 +118,22 @@ impl Gateway {
         Gateway::serve(registry, quick_follow()).await
     }
 
+    /// Starts the gateway with these providers and security settings (tokens, limits, CORS).
+    pub async fn start_secured(configs: Vec<ProviderConfig>, security: api::Security) -> Gateway {
+        let registry = match Registry::start(configs).await {
+            Ok(r) => Arc::new(r),
+            Err(e) => panic!("registry: {e}"),
+        };
+        let ops = Operations::new(Arc::new(MemoryStore::new()), quick_follow());
+        let service = cloudgw::service::Service::new(
+            registry.clone(),
+            ops,
+            cloudgw::service::ServiceSettings::default(),
+        );
+        let app = api::router_secured(service, api::DEFAULT_REQUEST_TIMEOUT, security);
+        Gateway::serve_app(registry, app).await
+    }
+
     /// Serves an already built registry.
     pub async fn serve(registry: Registry, follow: FollowSettings) -> Gateway {
         let registry = Arc::new(registry);
@@ -125,6 +141,11 @@ impl Gateway {
             registry: registry.clone(),
             ops: Operations::new(Arc::new(MemoryStore::new()), follow),
         };
+        Gateway::serve_app(registry, api::router(state)).await
+    }
+
+    /// Serves `app` on a loopback port.
+    pub async fn serve_app(registry: Arc<Registry>, app: axum::Router) -> Gateway {
         let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
             Ok(l) => l,
             Err(e) => panic!("bind: {e}"),
@@ -133,7 +154,6 @@ impl Gateway {
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        let app = api::router(state);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
