@@ -10,7 +10,7 @@ mod expand;
 pub mod gateway;
 mod secret;
 
-pub use secret::{REDACTED, Secret};
+pub use secret::{REDACTED, Secret, redact_known_secrets};
 
 use std::any::Any;
 use std::fmt;
