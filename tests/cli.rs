@@ -125,7 +125,14 @@ fn logs_never_show_provider_secrets() {
 #[test]
 fn token_new_prints_a_token_once_and_the_block_that_configures_it() {
     let (code, out, err) = run(&[
-        "token", "new", "--name", "ci", "--role", "viewer", "--providers", "gogrid",
+        "token",
+        "new",
+        "--name",
+        "ci",
+        "--role",
+        "viewer",
+        "--providers",
+        "gogrid",
     ]);
     assert_eq!(code, 0, "{err}");
     let token = out
@@ -134,7 +141,10 @@ fn token_new_prints_a_token_once_and_the_block_that_configures_it() {
         .unwrap_or_else(|| panic!("no token in {out}"))
         .to_owned();
     let block = out.split("serve --config FILE):\n").nth(1).unwrap_or("");
-    assert!(!block.contains(&token), "the config block holds the token: {out}");
+    assert!(
+        !block.contains(&token),
+        "the config block holds the token: {out}"
+    );
     assert!(block.contains("hash = \"sha256:"), "{out}");
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let config = dir.path().join("gateway.toml");
@@ -155,7 +165,10 @@ fn token_new_prints_a_token_once_and_the_block_that_configures_it() {
     });
     assert_eq!((without, with), (Some(401), Some(200)));
     let logs = served.stop();
-    assert!(!logs.iter().any(|l| l.contains(&token)), "the token was logged");
+    assert!(
+        !logs.iter().any(|l| l.contains(&token)),
+        "the token was logged"
+    );
 }
 
 #[test]

@@ -43,7 +43,11 @@ async fn echo(req: Request) -> axum::response::Response {
         .iter()
         .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap_or("")))
         .collect();
-    let message = format!("bad input for request {} headers {}", req.uri(), headers.join("; "));
+    let message = format!(
+        "bad input for request {} headers {}",
+        req.uri(),
+        headers.join("; ")
+    );
     let body = json!({"status": "failure", "method": "x", "summary": {"total": 1},
         "list": [{"object": "error", "errorcode": "IllegalArgumentException", "message": message}]});
     (axum::http::StatusCode::BAD_REQUEST, axum::Json(body)).into_response()
@@ -89,7 +93,9 @@ async fn no_secret_reaches_a_response_a_log_line_or_the_metrics() {
     let mut answers = Vec::new();
     for (template, item) in doc["paths"].as_object().into_iter().flatten() {
         for (method, op) in item.as_object().into_iter().flatten() {
-            let mut path = template.replace("{provider}", "echo").replace("{id}", "victim");
+            let mut path = template
+                .replace("{provider}", "echo")
+                .replace("{id}", "victim");
             if op["operationId"] == "stream_events" {
                 path.push_str("?timeout=0");
             }
@@ -122,12 +128,17 @@ async fn no_secret_reaches_a_response_a_log_line_or_the_metrics() {
         .send(gw.client.get(gw.url("/v1/servers")).bearer_auth(TOKEN))
         .await;
     assert!(
-        servers.body["errors"].to_string().contains("api_key=******"),
+        servers.body["errors"]
+            .to_string()
+            .contains("api_key=******"),
         "the echoed URL should be there, scrubbed: {servers:?}"
     );
     let logs = String::from_utf8_lossy(&captured.0.lock().map(|l| l.clone()).unwrap_or_default())
         .into_owned();
-    assert!(logs.contains("TRACE") || logs.contains("DEBUG"), "no logs captured");
+    assert!(
+        logs.contains("TRACE") || logs.contains("DEBUG"),
+        "no logs captured"
+    );
     for secret in [API_KEY, SHARED_SECRET, TOKEN] {
         for answer in &answers {
             assert!(!answer.contains(secret), "{secret} in an answer: {answer}");

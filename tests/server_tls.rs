@@ -68,7 +68,9 @@ async fn a_tls_client_completes_a_handshake_and_gets_an_answer() {
     let mut plain = tokio::net::TcpStream::connect(addr)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let _ = plain.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    let _ = plain
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await;
     let mut buf = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(5), plain.read_to_end(&mut buf)).await;
     assert!(!String::from_utf8_lossy(&buf).contains("200"));
@@ -114,5 +116,8 @@ async fn a_half_sent_head_and_an_idle_keep_alive_connection_are_closed() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let took = closed_after(&mut idle).await;
-    assert!(took < Duration::from_secs(5), "idle keep-alive stayed {took:?}");
+    assert!(
+        took < Duration::from_secs(5),
+        "idle keep-alive stayed {took:?}"
+    );
 }
