@@ -116,7 +116,12 @@ pub(super) fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Open
             add_problems(op);
             let id = op.operation_id.clone().unwrap_or_default();
             if !is_public_operation(&id) {
-                op.security = Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+                // Optional (`{}` first): a gateway without tokens configured takes none, one
+                // with tokens needs the bearer token (README "Security").
+                op.security = Some(vec![
+                    SecurityRequirement::default(),
+                    SecurityRequirement::new(BEARER, Vec::<String>::new()),
+                ]);
             }
         }
     }
