@@ -383,3 +383,41 @@ async fn the_rate_limit_answers_429_with_retry_after_and_ratelimit_headers() {
         );
     }
 }
+
+#[tokio::test]
+async fn operations_and_events_are_per_caller_and_per_scope() {
+    let s = setup(LimitsConfig::default()).await;
+    // Two listeners on /v1/events while the operator creates a server on `other`.
+    let events = |who: Who| {
+        let req = s.gw.client.get(s.gw.url("/v1/events?timeout=2"));
+        let req = req.bearer_auth(s.secret(who).unwrap_or_default());
+        tokio::spawn(async move { req.send().await.ok()?.text().await.ok() })
+    };
+    let (all, scoped) = (events(Who::Admin), events(Who::Scoped));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let body = json!({"name": "owned", "image_id": "9928", "size_id": "512MB"});
+    let started = s
+        .call(
+            Who::Operator,
+            "post",
+            "/v1/providers/other/servers",
+            Some(&body),
+        )
+        .await;
+    assert!([200, 202].contains(&started.status), "{started:?}");
+    let op = started.body["operation"]["id"].as_str().unwrap_or_default();
+    let path = format!("/v1/operations/{op}");
+    for (who, status) in [
+        (Who::Operator, 200),
+        (Who::Admin, 200),
+        (Who::Viewer, 404),
+        (Who::Scoped, 404),
+    ] {
+        let answer = s.call(who, "get", &path, None).await;
+        assert_eq!(answer.status, status, "{who:?}: {answer:?}");
+    }
+    let all = all.await.ok().flatten().unwrap_or_default();
+    let scoped = scoped.await.ok().flatten().unwrap_or_default();
+    assert!(all.contains("/v1/providers/other"), "{all}");
+    assert!(!scoped.contains("/v1/providers/other"), "{scoped}");
+}
