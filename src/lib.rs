@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod audit;
 pub mod config;
 pub mod driver;
 pub mod drivers;
@@ -21,6 +22,7 @@ pub mod model;
 pub mod occi;
 pub mod ops;
 pub mod registry;
+pub mod server;
 pub mod service;
 pub mod sim;
 pub mod store;

@@ -18,6 +18,8 @@ use cloudgw::registry::Registry;
 use cloudgw::service::{CursorKey, Service, ServiceSettings};
 use cloudgw::sim;
 
+mod cli;
+
 /// cloudgw: one REST API for many clouds (AWS EC2, GoGrid-style, OCCI).
 ///
 /// Every flag can also be set through the environment variable named in its help
@@ -62,6 +64,11 @@ enum Command {
     /// unchanged. GET /_faultproxy/stats answers the counters as JSON; PUT /_faultproxy/rules
     /// replaces the rules with a TOML body. Rules file format: docs/fault-injection.md.
     FaultProxy(FaultProxyArgs),
+    /// Make API tokens (`token new`).
+    Token {
+        #[command(subcommand)]
+        command: cli::token::TokenCommand,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -91,10 +98,12 @@ enum SpecVersion {
 
 #[derive(Debug, clap::Args)]
 struct ServeArgs {
-    /// Address to listen on. Only loopback addresses are allowed until API tokens are
-    /// configurable (the API has no authentication yet).
+    /// Address to listen on. Without API tokens (--config [[tokens]]) only loopback addresses
+    /// are allowed, unless --insecure-no-auth.
     #[arg(long, env = "CLOUDGW_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    #[command(flatten)]
+    secure: cli::secure::SecureArgs,
     /// Directory of provider files (*.toml; the file stem is the provider id).
     #[arg(long, env = "CLOUDGW_PROVIDERS", default_value = "providers")]
     providers: PathBuf,
@@ -270,6 +279,7 @@ async fn main() -> ExitCode {
             cloud: SimulateCommand::Occi(args),
         } => simulate_occi(args).await,
         Command::FaultProxy(args) => fault_proxy(args).await,
+        Command::Token { command } => cli::token::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -281,12 +291,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    if !args.listen.ip().is_loopback() {
-        return Err(format!(
-            "refusing to listen on {}: the API has no authentication yet, so cloudgw serves only on loopback (127.0.0.1 or [::1])",
-            args.listen
-        ));
-    }
+    let prepared = cli::secure::prepare(&args.secure, args.listen)?;
     let service_settings = service_settings(&args)?;
     let configs = load_providers(&args.providers).map_err(|e| e.to_string())?;
     if configs.is_empty() {
@@ -326,17 +331,22 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let replica = uuid::Uuid::new_v4().to_string();
     let turns = cloudgw::watch::Leased::new(store.clone(), replica.clone());
     cloudgw::watch::Watch::new(registry.clone(), ops.events().clone(), Arc::new(turns)).start();
-    let service = Service::new(registry, ops, service_settings);
+    let webhooks = cloudgw::webhooks::Webhooks::new(prepared.webhooks, store.clone());
+    webhooks.start(ops.events(), replica);
+    let service = Service::new(registry, ops, service_settings).with_webhooks(webhooks);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(
-        "serving on http://{addr} (docs: http://{addr}/docs); no API tokens are configured, so only loopback is served"
-    );
+    let scheme = if prepared.options.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    tracing::info!("serving on {scheme}://{addr} (docs: {scheme}://{addr}/docs)");
     cloudgw::memory::spawn_trimmer(cloudgw::memory::TRIM_AFTER_IDLE);
-    axum::serve(listener, api::router_for(service, request_timeout))
-        .with_graceful_shutdown(shutdown_signal())
+    let router = api::router_secured(service, request_timeout, prepared.security);
+    cloudgw::server::serve(listener, router, prepared.options, shutdown_signal())
         .await
         .map_err(|e| e.to_string())
 }

@@ -121,3 +121,62 @@ fn logs_never_show_provider_secrets() {
         );
     }
 }
+
+#[test]
+fn token_new_prints_a_token_once_and_the_block_that_configures_it() {
+    let (code, out, err) = run(&[
+        "token",
+        "new",
+        "--name",
+        "ci",
+        "--role",
+        "viewer",
+        "--providers",
+        "gogrid",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let token = out
+        .lines()
+        .find(|l| l.starts_with("cgw_"))
+        .unwrap_or_else(|| panic!("no token in {out}"))
+        .to_owned();
+    let block = out.split("serve --config FILE):\n").nth(1).unwrap_or("");
+    assert!(
+        !block.contains(&token),
+        "the config block holds the token: {out}"
+    );
+    assert!(block.contains("hash = \"sha256:"), "{out}");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let config = dir.path().join("gateway.toml");
+    std::fs::write(&config, block).unwrap_or_else(|e| panic!("{e}"));
+    let served = Served::start(&["--config", &config.display().to_string()]);
+    let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    let (without, with) = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let url = format!("{}/v1/providers", served.base);
+        let without = client.get(&url).send().await.map(|r| r.status().as_u16());
+        let with = client
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .map(|r| r.status().as_u16());
+        (without.ok(), with.ok())
+    });
+    assert_eq!((without, with), (Some(401), Some(200)));
+    let logs = served.stop();
+    assert!(
+        !logs.iter().any(|l| l.contains(&token)),
+        "the token was logged"
+    );
+}
+
+#[test]
+fn serve_without_tokens_says_it_is_unauthenticated() {
+    let served = Served::start(&[]);
+    let logs = served.stop();
+    assert!(
+        logs.iter().any(|l| l.contains("unauthenticated")),
+        "{logs:?}"
+    );
+}

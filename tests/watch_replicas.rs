@@ -60,7 +60,10 @@ async fn a_change_behind_the_gateways_back_is_one_event_and_the_watch_survives_i
     let mut replicas = vec![setup.gateway(), setup.gateway()];
     let (status, created) = replicas[0].create("watched", "watched-1").await;
     assert_eq!(status, 202, "{created}");
-    let id = created["server"]["id"].as_str().unwrap_or_default().to_owned();
+    let id = created["server"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let op = created["operation"]["id"].as_str().unwrap_or_default();
     let done = replicas[0].wait_status(op, "succeeded").await;
     assert_eq!(done["status"], "succeeded", "{done}");

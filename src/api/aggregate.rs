@@ -5,10 +5,10 @@
 use axum::Json;
 use axum::extract::State;
 
+use super::auth::Who;
 use super::catalog::{ListImagesParams, PageParams};
 use super::extract::Query;
 use super::problem::ApiError;
-use super::render::caller;
 use super::servers::ListServersParams;
 use crate::model::{ImageAggregateList, ServerAggregateList, VolumeAggregateList};
 use crate::service::Service;
@@ -21,10 +21,11 @@ use crate::service::Service;
 )]
 pub async fn list_all_servers(
     State(service): State<Service>,
+    Who(caller): Who,
     Query(params): Query<ListServersParams>,
 ) -> Result<Json<ServerAggregateList>, ApiError> {
     let (query, page) = params.split();
-    let list = service.list_all_servers(&caller(), &query, &page).await?;
+    let list = service.list_all_servers(&caller, &query, &page).await?;
     Ok(Json(list))
 }
 
@@ -36,10 +37,11 @@ pub async fn list_all_servers(
 )]
 pub async fn list_all_images(
     State(service): State<Service>,
+    Who(caller): Who,
     Query(params): Query<ListImagesParams>,
 ) -> Result<Json<ImageAggregateList>, ApiError> {
     let (query, page) = params.split();
-    let list = service.list_all_images(&caller(), &query, &page).await?;
+    let list = service.list_all_images(&caller, &query, &page).await?;
     Ok(Json(list))
 }
 
@@ -51,8 +53,9 @@ pub async fn list_all_images(
 )]
 pub async fn list_all_volumes(
     State(service): State<Service>,
+    Who(caller): Who,
     Query(params): Query<PageParams>,
 ) -> Result<Json<VolumeAggregateList>, ApiError> {
-    let list = service.list_all_volumes(&caller(), &params.into()).await?;
+    let list = service.list_all_volumes(&caller, &params.into()).await?;
     Ok(Json(list))
 }

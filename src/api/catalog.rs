@@ -5,9 +5,9 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::auth::Who;
 use super::extract::{Path, Query};
 use super::problem::ApiError;
-use super::render::caller;
 use crate::model::{Image, ImageList, RegionList, SizeList};
 use crate::service::{ImageQuery, PageQuery, Service};
 
@@ -79,12 +79,13 @@ pub struct ImagePath {
 )]
 pub async fn list_images(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(provider): Path<String>,
     Query(params): Query<ListImagesParams>,
 ) -> Result<Json<ImageList>, ApiError> {
     let (query, page) = params.split();
     let list = service
-        .list_images(&caller(), &provider, &query, &page)
+        .list_images(&caller, &provider, &query, &page)
         .await?;
     Ok(Json(list))
 }
@@ -97,11 +98,10 @@ pub async fn list_images(
 )]
 pub async fn get_image(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(path): Path<ImagePath>,
 ) -> Result<Json<Image>, ApiError> {
-    let image = service
-        .get_image(&caller(), &path.provider, &path.id)
-        .await?;
+    let image = service.get_image(&caller, &path.provider, &path.id).await?;
     Ok(Json(image))
 }
 
@@ -113,11 +113,12 @@ pub async fn get_image(
 )]
 pub async fn list_sizes(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(provider): Path<String>,
     Query(params): Query<PageParams>,
 ) -> Result<Json<SizeList>, ApiError> {
     let list = service
-        .list_sizes(&caller(), &provider, &params.into())
+        .list_sizes(&caller, &provider, &params.into())
         .await?;
     Ok(Json(list))
 }
@@ -130,11 +131,12 @@ pub async fn list_sizes(
 )]
 pub async fn list_regions(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(provider): Path<String>,
     Query(params): Query<PageParams>,
 ) -> Result<Json<RegionList>, ApiError> {
     let list = service
-        .list_regions(&caller(), &provider, &params.into())
+        .list_regions(&caller, &provider, &params.into())
         .await?;
     Ok(Json(list))
 }

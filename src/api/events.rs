@@ -10,9 +10,9 @@ use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::auth::Who;
 use super::extract::Query;
 use super::problem::ApiError;
-use super::render::caller;
 use crate::events::{Events, Sequenced};
 use crate::model::{CloudEvent, EventType, Problem, ServerSentEvent};
 use crate::service::Service;
@@ -58,13 +58,12 @@ pub struct EventParams {
 )]
 pub async fn stream_events(
     State(service): State<Service>,
+    Who(caller): Who,
     headers: HeaderMap,
     Query(params): Query<EventParams>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let source = match &params.provider {
-        Some(p) => Some(CloudEvent::source_of(
-            &service.get_provider(&caller(), p)?.id,
-        )),
+        Some(p) => Some(CloudEvent::source_of(&service.get_provider(&caller, p)?.id)),
         None => None,
     };
     let last_event_id = last_event_id(&headers)?;
@@ -73,6 +72,8 @@ pub async fn stream_events(
     let filter = Filter {
         source,
         event_type: params.event_type,
+        service: service.clone(),
+        caller,
     };
     let subscription = events
         .subscribe(last_event_id.as_deref())
@@ -90,6 +91,9 @@ pub async fn stream_events(
 struct Filter {
     source: Option<String>,
     event_type: Option<EventType>,
+    /// A scoped caller sees the events of its providers only (the service decides).
+    service: Service,
+    caller: crate::service::Caller,
 }
 
 impl Filter {
@@ -97,7 +101,8 @@ impl Filter {
         // A client is always told that its history has a hole, whatever it filters on.
         event.event_type == EventType::EventsMissed
             || (self.source.as_ref().is_none_or(|s| *s == event.source)
-                && self.event_type.is_none_or(|t| t == event.event_type))
+                && self.event_type.is_none_or(|t| t == event.event_type)
+                && self.service.sees_event_source(&self.caller, &event.source))
     }
 }
 

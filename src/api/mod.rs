@@ -5,11 +5,15 @@
 //! No rule lives here; URLs are built here and nowhere below.
 
 mod aggregate;
+mod audit;
+pub mod auth;
 mod catalog;
 mod etag;
 mod events;
 mod extract;
+mod gate;
 mod health;
+mod limits;
 mod openapi;
 mod openapi30;
 mod operations;
@@ -21,13 +25,14 @@ mod servers;
 mod volumes;
 mod webhooks;
 
+pub use gate::Security;
 pub use openapi::{openapi, openapi_3_0};
 pub use problem::{ApiError, PROBLEM_JSON};
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{FromRef, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, FromRef, MatchedPath, Request};
 use axum::http::header;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -78,12 +83,36 @@ pub fn router(state: AppState) -> Router {
 /// layers; each request has `request_timeout` as its total deadline for provider calls (see
 /// [`crate::layers::deadline`]).
 pub fn router_for(service: Service, request_timeout: std::time::Duration) -> Router {
+    router_secured(service, request_timeout, Security::default())
+}
+
+/// [`router_for`] with the gateway's security settings: tokens, CORS origins and limits (see
+/// [`gate`] for what every request passes).
+pub fn router_secured(
+    service: Service,
+    request_timeout: std::time::Duration,
+    security: Security,
+) -> Router {
     let (api_routes, doc) = openapi::routes().split_for_parts();
     let doc = openapi::finish(doc);
-    api_routes
+    let cors = cors_layer(&security.cors_origins);
+    let body_limit = security.limits.body_bytes;
+    let gate = Arc::new(gate::Gate::new(security));
+    let router = api_routes
         .merge(SwaggerUi::new("/docs").url("/openapi.json", doc))
         .layer(middleware::from_fn(etag::layer))
-        .layer(middleware::from_fn(problems_only))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(
+            (gate, service.clone()),
+            gate::gate,
+        ))
+        .layer(middleware::from_fn(problems_only));
+    // CORS answers preflights before the gate (they carry no token) and labels the answers.
+    let router = match cors {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router
         .layer(middleware::from_fn(record_metrics))
         .layer(CatchPanicLayer::custom(|_| {
             problem::problem_response(
@@ -103,6 +132,40 @@ pub fn router_for(service: Service, request_timeout: std::time::Duration) -> Rou
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(service)
+}
+
+/// The CORS layer for the configured origins; none configured, no CORS (browsers then refuse
+/// cross-origin reads themselves, and the gate refuses cross-origin changes).
+fn cors_layer(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{HeaderName, HeaderValue, Method};
+    if origins.is_empty() {
+        return None;
+    }
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    Some(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(origins)
+            .allow_methods([Method::GET, Method::POST, Method::DELETE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::IF_NONE_MATCH,
+                HeaderName::from_static("idempotency-key"),
+                HeaderName::from_static("prefer"),
+                HeaderName::from_static("last-event-id"),
+            ])
+            .expose_headers([
+                header::LOCATION,
+                header::ETAG,
+                header::RETRY_AFTER,
+                HeaderName::from_static("x-request-id"),
+                HeaderName::from_static("ratelimit"),
+                HeaderName::from_static("ratelimit-policy"),
+            ]),
+    )
 }
 
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC

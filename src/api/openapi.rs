@@ -3,12 +3,13 @@
 
 use utoipa::OpenApi;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    aggregate, catalog, events, health, operations, providers, servers, volumes, webhooks,
+    aggregate, audit, catalog, events, health, operations, providers, servers, volumes, webhooks,
 };
 use crate::service::Service;
 
@@ -33,6 +34,7 @@ use crate::service::Service;
         (name = "operations", description = "Long-running changes"),
         (name = "events", description = "Change events and their webhook deliveries"),
         (name = "health", description = "Liveness, readiness, metrics"),
+        (name = "audit", description = "Who changed what, and what was refused (admin)"),
     ),
     components(schemas(crate::model::Problem, crate::model::CloudEvent, crate::model::EventType, crate::model::ServerSentEvent))
 )]
@@ -63,6 +65,7 @@ pub(super) fn routes() -> OpenApiRouter<Service> {
         .routes(routes!(operations::get_operation))
         .routes(routes!(events::stream_events))
         .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(audit::list_audit))
         .routes(routes!(health::get_health))
         .routes(routes!(health::get_readiness))
         .routes(routes!(health::get_metrics))
@@ -82,8 +85,30 @@ pub fn openapi_3_0() -> serde_json::Value {
     super::openapi30::downgrade(doc)
 }
 
-/// Adds the problem answers to every operation, and `304` to the JSON reads.
+/// The name of the bearer security scheme.
+const BEARER: &str = "bearer";
+
+/// Operations anyone may call without a token (probes, scrapers; see [`super::gate`]).
+pub(super) fn is_public_operation(operation_id: &str) -> bool {
+    matches!(operation_id, "get_health" | "get_readiness" | "get_metrics")
+}
+
+/// Adds the problem answers to every operation, `304` to the JSON reads, and the bearer
+/// security scheme to every operation that needs a token when tokens are configured.
 pub(super) fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        BEARER,
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "A token from `cloudgw token new` (`cgw_…`); needed when the gateway has \
+                     tokens configured",
+                ))
+                .build(),
+        ),
+    );
     for item in doc.paths.paths.values_mut() {
         if let Some(get) = &mut item.get {
             add_not_modified(get);
@@ -93,6 +118,15 @@ pub(super) fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Open
             .flatten()
         {
             add_problems(op);
+            let id = op.operation_id.clone().unwrap_or_default();
+            if !is_public_operation(&id) {
+                // Optional (`{}` first): a gateway without tokens configured takes none, one
+                // with tokens needs the bearer token (README "Security").
+                op.security = Some(vec![
+                    SecurityRequirement::default(),
+                    SecurityRequirement::new(BEARER, Vec::<String>::new()),
+                ]);
+            }
         }
     }
     doc
@@ -118,7 +152,25 @@ fn add_not_modified(op: &mut Operation) {
 
 fn add_problems(op: &mut Operation) {
     let id = op.operation_id.clone().unwrap_or_default();
-    for status in problem_statuses(&id) {
+    let mut statuses = problem_statuses(&id).to_vec();
+    if !is_public_operation(&id) {
+        // The gate's answers (see `super::gate`): no or a wrong token, not allowed, the rate
+        // limit, the concurrency cap, the request timeout.
+        statuses.extend([401, 403, 429, 503, 504]);
+    }
+    if op.request_body.is_some() {
+        statuses.push(413);
+    }
+    let change = [
+        "create_", "delete_", "start_", "stop_", "reboot_", "attach_", "detach_",
+    ];
+    if change.iter().any(|c| id.starts_with(c)) {
+        // A body that is not JSON is 415 (the browser guard), even for an action without one.
+        statuses.push(415);
+    }
+    statuses.sort_unstable();
+    statuses.dedup();
+    for status in &statuses {
         let content = || {
             ContentBuilder::new()
                 .schema(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))
@@ -153,6 +205,7 @@ fn problem_statuses(operation_id: &str) -> &'static [u16] {
         }
         "delete_server" | "delete_volume" => &[400, 404, 409, 429, 500, 501, 502, 503, 504],
         "stream_events" => &[400, 404, 500],
+        "list_audit" => &[400, 404, 500],
         "get_metrics" => &[500],
         _ => &[400, 404, 500],
     }
@@ -161,6 +214,13 @@ fn problem_statuses(operation_id: &str) -> &'static [u16] {
 fn problem_description(status: u16) -> &'static str {
     match status {
         400 => "Invalid request: malformed input (`invalid_request`)",
+        401 => {
+            "No bearer token, or one the gateway does not know (`unauthorized`; `WWW-Authenticate: Bearer`)"
+        }
+        403 => {
+            "The token's role does not allow this, or a browser page of another origin sent it (`forbidden`)"
+        }
+        413 => "The body is larger than the gateway's `[limits] body_bytes` (`invalid_request`)",
         404 => "Not found: unknown provider or resource (`not_found`)",
         409 => {
             "Invalid state for this request, or a request with the same Idempotency-Key is in flight (`invalid_state`)"
@@ -169,14 +229,20 @@ fn problem_description(status: u16) -> &'static str {
         422 => {
             "Unacceptable values, or an Idempotency-Key reused with another body (`invalid_request`)"
         }
-        429 => "Rate limited by the provider; see Retry-After (`rate_limited`)",
+        429 => {
+            "Rate limited by the provider or by the token's rate limit; see Retry-After and RateLimit (`rate_limited`)"
+        }
         500 => "A bug in the gateway (`internal`)",
         501 => "The provider does not support this (`unsupported`)",
         502 => {
             "The provider answered something unusable or rejected the gateway's credentials (`provider_unavailable`)"
         }
-        503 => "The provider could not be reached (`provider_unavailable`)",
-        504 => "The provider did not answer in time (`provider_timeout`)",
+        503 => {
+            "The provider could not be reached, or the gateway serves its most concurrent requests (`provider_unavailable`)"
+        }
+        504 => {
+            "The provider did not answer in time, or the request exceeded the gateway's request timeout (`provider_timeout`)"
+        }
         _ => "Problem",
     }
 }

@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
+use super::auth::Who;
 use super::extract::{Path, Query};
 use super::problem::ApiError;
-use super::render::caller;
 use crate::model::{self, OperationStatus, Server, Volume};
 use crate::service::{OperationQuery, PageQuery, Service};
 
@@ -110,9 +110,10 @@ pub struct VolumeOperationResponse {
 )]
 pub async fn get_operation(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(id): Path<String>,
 ) -> Result<Json<Operation>, ApiError> {
-    let op = service.get_operation(&caller(), &id).await?;
+    let op = service.get_operation(&caller, &id).await?;
     Ok(Json(op.into()))
 }
 
@@ -153,6 +154,7 @@ pub struct OperationList {
 )]
 pub async fn list_operations(
     State(service): State<Service>,
+    Who(caller): Who,
     Query(params): Query<OperationListParams>,
 ) -> Result<Json<OperationList>, ApiError> {
     let query = OperationQuery {
@@ -164,7 +166,7 @@ pub async fn list_operations(
         limit: params.limit,
         cursor: params.cursor,
     };
-    let list = service.list_operations(&caller(), &query, &page).await?;
+    let list = service.list_operations(&caller, &query, &page).await?;
     Ok(Json(OperationList {
         items: list.items.into_iter().map(Operation::from).collect(),
         next_cursor: list.next_cursor,

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::model::Problem;
@@ -51,31 +51,69 @@ pub fn negotiate(accept: Option<&HeaderValue>, mut response: Response) -> Respon
 pub struct ApiError {
     /// The body.
     pub problem: Problem,
-    /// `Retry-After`, for rate limits.
+    /// `Retry-After` (rate limits) and more headers (`WWW-Authenticate`, `RateLimit`, …);
+    /// boxed: most errors have none, and an error stays small to return.
+    pub extra: Option<Box<Extra>>,
+}
+
+/// The rarely needed parts of an [`ApiError`].
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    /// `Retry-After`.
     pub retry_after: Option<Duration>,
+    /// More headers.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl ApiError {
+    /// The answer's HTTP status.
+    pub fn status(&self) -> u16 {
+        self.problem.status
+    }
+
+    /// Adds a header to the answer.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> ApiError {
+        self.extra
+            .get_or_insert_default()
+            .headers
+            .push((name, value));
+        self
+    }
+
+    /// Sets `Retry-After`.
+    pub fn with_retry_after(mut self, after: Duration) -> ApiError {
+        self.extra.get_or_insert_default().retry_after = Some(after);
+        self
+    }
 }
 
 impl From<Problem> for ApiError {
     fn from(problem: Problem) -> Self {
         ApiError {
             problem,
-            retry_after: None,
+            extra: None,
         }
     }
 }
 
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
-        ApiError {
-            problem: e.problem,
-            retry_after: e.retry_after,
+        let error = ApiError::from(e.problem);
+        match e.retry_after {
+            Some(after) => error.with_retry_after(after),
+            None => error,
         }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        problem_response(&self.problem, self.retry_after)
+        let extra = self.extra.map(|e| *e).unwrap_or_default();
+        let mut response = problem_response(&self.problem, extra.retry_after);
+        for (name, value) in extra.headers {
+            response.headers_mut().insert(name, value);
+        }
+        response
     }
 }
 

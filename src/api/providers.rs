@@ -3,9 +3,9 @@
 use axum::Json;
 use axum::extract::State;
 
+use super::auth::Who;
 use super::extract::Path;
 use super::problem::ApiError;
-use super::render::caller;
 use crate::model::{Provider, ProviderList};
 use crate::service::Service;
 
@@ -14,9 +14,12 @@ use crate::service::Service;
     get, path = "/v1/providers", operation_id = "list_providers", tag = "providers",
     responses((status = 200, description = "All configured providers", body = ProviderList))
 )]
-pub async fn list_providers(State(service): State<Service>) -> Json<ProviderList> {
+pub async fn list_providers(
+    State(service): State<Service>,
+    Who(caller): Who,
+) -> Json<ProviderList> {
     Json(ProviderList {
-        items: service.list_providers(&caller()),
+        items: service.list_providers(&caller),
         next_cursor: None,
     })
 }
@@ -29,7 +32,8 @@ pub async fn list_providers(State(service): State<Service>) -> Json<ProviderList
 )]
 pub async fn get_provider(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(id): Path<String>,
 ) -> Result<Json<Provider>, ApiError> {
-    Ok(Json(service.get_provider(&caller(), &id)?))
+    Ok(Json(service.get_provider(&caller, &id)?))
 }

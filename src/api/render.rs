@@ -11,12 +11,7 @@ use serde::Serialize;
 use super::operations::{Operation, operation_path};
 use super::prefer;
 use super::problem::ApiError;
-use crate::service::{Caller, Change, ChangeOptions, IdempotencyKey};
-
-/// The caller of a request. MERGE: the security issue fills this from the bearer token.
-pub(super) fn caller() -> Caller {
-    Caller::Anonymous
-}
+use crate::service::{Change, ChangeOptions, IdempotencyKey};
 
 /// The change options of a request: `Idempotency-Key` (a bad one is 400, before the body is
 /// read) and `Prefer: wait=N`.

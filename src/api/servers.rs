@@ -6,10 +6,11 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::auth::Who;
 use super::extract::{JsonBody, Path, Query};
 use super::operations::ServerOperationResponse;
 use super::problem::ApiError;
-use super::render::{ChangeHeaders, caller, change_response};
+use super::render::{ChangeHeaders, change_response};
 use crate::model::{CreateServerRequest, Server, ServerAction, ServerList, ServerState};
 use crate::service::{Change, PageQuery, ServerQuery, Service};
 
@@ -61,12 +62,13 @@ pub struct ServerPath {
 )]
 pub async fn list_servers(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(provider): Path<String>,
     Query(params): Query<ListServersParams>,
 ) -> Result<Json<ServerList>, ApiError> {
     let (query, page) = params.split();
     let list = service
-        .list_servers(&caller(), &provider, &query, &page)
+        .list_servers(&caller, &provider, &query, &page)
         .await?;
     Ok(Json(list))
 }
@@ -79,10 +81,11 @@ pub async fn list_servers(
 )]
 pub async fn get_server(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(path): Path<ServerPath>,
 ) -> Result<Json<Server>, ApiError> {
     let server = service
-        .get_server(&caller(), &path.provider, &path.id)
+        .get_server(&caller, &path.provider, &path.id)
         .await?;
     Ok(Json(server))
 }
@@ -112,24 +115,26 @@ fn render(change: Change<Server>) -> Response {
 )]
 pub async fn create_server(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(provider): Path<String>,
     ChangeHeaders(options): ChangeHeaders,
     JsonBody(body): JsonBody<CreateServerRequest>,
 ) -> Result<Response, ApiError> {
     let change = service
-        .create_server(&caller(), &provider, &body, &options)
+        .create_server(&caller, &provider, &body, &options)
         .await?;
     Ok(render(change))
 }
 
 async fn act(
     service: &Service,
+    caller: &crate::service::Caller,
     path: &ServerPath,
     options: &crate::service::ChangeOptions,
     action: ServerAction,
 ) -> Result<Response, ApiError> {
     let change = service
-        .server_action(&caller(), &path.provider, &path.id, action, options)
+        .server_action(caller, &path.provider, &path.id, action, options)
         .await?;
     Ok(render(change))
 }
@@ -146,10 +151,11 @@ async fn act(
 )]
 pub async fn start_server(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(path): Path<ServerPath>,
     ChangeHeaders(options): ChangeHeaders,
 ) -> Result<Response, ApiError> {
-    act(&service, &path, &options, ServerAction::Start).await
+    act(&service, &caller, &path, &options, ServerAction::Start).await
 }
 
 /// Power a server off.
@@ -164,10 +170,11 @@ pub async fn start_server(
 )]
 pub async fn stop_server(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(path): Path<ServerPath>,
     ChangeHeaders(options): ChangeHeaders,
 ) -> Result<Response, ApiError> {
-    act(&service, &path, &options, ServerAction::Stop).await
+    act(&service, &caller, &path, &options, ServerAction::Stop).await
 }
 
 /// Restart a server.
@@ -182,10 +189,11 @@ pub async fn stop_server(
 )]
 pub async fn reboot_server(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(path): Path<ServerPath>,
     ChangeHeaders(options): ChangeHeaders,
 ) -> Result<Response, ApiError> {
-    act(&service, &path, &options, ServerAction::Reboot).await
+    act(&service, &caller, &path, &options, ServerAction::Reboot).await
 }
 
 /// Terminate a server.
@@ -200,8 +208,9 @@ pub async fn reboot_server(
 )]
 pub async fn delete_server(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(path): Path<ServerPath>,
     ChangeHeaders(options): ChangeHeaders,
 ) -> Result<Response, ApiError> {
-    act(&service, &path, &options, ServerAction::Delete).await
+    act(&service, &caller, &path, &options, ServerAction::Delete).await
 }

@@ -6,11 +6,12 @@ use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::auth::Who;
 use super::catalog::PageParams;
 use super::extract::{JsonBody, Path, Query};
 use super::operations::VolumeOperationResponse;
 use super::problem::ApiError;
-use super::render::{ChangeHeaders, caller, change_response};
+use super::render::{ChangeHeaders, change_response};
 use crate::model::{AttachVolumeRequest, CreateVolumeRequest, Volume, VolumeList};
 use crate::service::{Change, Service};
 
@@ -39,11 +40,12 @@ fn render(change: Change<Volume>) -> Response {
 )]
 pub async fn list_volumes(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(provider): Path<String>,
     Query(params): Query<PageParams>,
 ) -> Result<Json<VolumeList>, ApiError> {
     let list = service
-        .list_volumes(&caller(), &provider, &params.into())
+        .list_volumes(&caller, &provider, &params.into())
         .await?;
     Ok(Json(list))
 }
@@ -56,10 +58,11 @@ pub async fn list_volumes(
 )]
 pub async fn get_volume(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(path): Path<VolumePath>,
 ) -> Result<Json<Volume>, ApiError> {
     let volume = service
-        .get_volume(&caller(), &path.provider, &path.id)
+        .get_volume(&caller, &path.provider, &path.id)
         .await?;
     Ok(Json(volume))
 }
@@ -82,12 +85,13 @@ pub async fn get_volume(
 )]
 pub async fn create_volume(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(provider): Path<String>,
     ChangeHeaders(options): ChangeHeaders,
     JsonBody(body): JsonBody<CreateVolumeRequest>,
 ) -> Result<Response, ApiError> {
     let change = service
-        .create_volume(&caller(), &provider, &body, &options)
+        .create_volume(&caller, &provider, &body, &options)
         .await?;
     Ok(render(change))
 }
@@ -104,11 +108,12 @@ pub async fn create_volume(
 )]
 pub async fn delete_volume(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(path): Path<VolumePath>,
     ChangeHeaders(options): ChangeHeaders,
 ) -> Result<Response, ApiError> {
     let change = service
-        .delete_volume(&caller(), &path.provider, &path.id, &options)
+        .delete_volume(&caller, &path.provider, &path.id, &options)
         .await?;
     Ok(render(change))
 }
@@ -127,12 +132,13 @@ pub async fn delete_volume(
 )]
 pub async fn attach_volume(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(path): Path<VolumePath>,
     ChangeHeaders(options): ChangeHeaders,
     JsonBody(body): JsonBody<AttachVolumeRequest>,
 ) -> Result<Response, ApiError> {
     let change = service
-        .attach_volume(&caller(), &path.provider, &path.id, &body, &options)
+        .attach_volume(&caller, &path.provider, &path.id, &body, &options)
         .await?;
     Ok(render(change))
 }
@@ -149,11 +155,12 @@ pub async fn attach_volume(
 )]
 pub async fn detach_volume(
     State(service): State<Service>,
+    Who(caller): Who,
     Path(path): Path<VolumePath>,
     ChangeHeaders(options): ChangeHeaders,
 ) -> Result<Response, ApiError> {
     let change = service
-        .detach_volume(&caller(), &path.provider, &path.id, &options)
+        .detach_volume(&caller, &path.provider, &path.id, &options)
         .await?;
     Ok(render(change))
 }

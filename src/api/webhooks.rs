@@ -6,9 +6,9 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::auth::Who;
 use super::extract::Query;
 use super::problem::ApiError;
-use super::render::caller;
 use crate::model::{Delivery, DeliveryStatus};
 use crate::service::{DeliveryQuery, Service};
 
@@ -44,6 +44,7 @@ pub struct DeliveryList {
 )]
 pub async fn list_deliveries(
     State(service): State<Service>,
+    Who(caller): Who,
     Query(params): Query<ListDeliveriesParams>,
 ) -> Result<Json<DeliveryList>, ApiError> {
     let query = DeliveryQuery {
@@ -52,7 +53,7 @@ pub async fn list_deliveries(
         limit: params.limit,
         cursor: params.cursor,
     };
-    let page = service.list_deliveries(&caller(), &query).await?;
+    let page = service.list_deliveries(&caller, &query).await?;
     Ok(Json(DeliveryList {
         items: page.items,
         next_cursor: page.next_cursor,

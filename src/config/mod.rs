@@ -7,9 +7,10 @@
 //! reported with the file, line (where it can be found) and field.
 
 mod expand;
+pub mod gateway;
 mod secret;
 
-pub use secret::{REDACTED, Secret};
+pub use secret::{REDACTED, Secret, redact_known_secrets};
 
 use std::any::Any;
 use std::fmt;

@@ -11,10 +11,49 @@ pub const REDACTED: &str = "******";
 #[derive(Clone)]
 pub struct Secret(SecretString);
 
+/// Every secret value this process has read, so that error scrubbing
+/// ([`crate::layers::scrub`]) can redact a credential wherever a provider echoes it. Values
+/// shorter than [`MIN_KNOWN`] are not kept: redacting `"1"` everywhere would garble messages.
+static KNOWN: std::sync::RwLock<Vec<SecretString>> = std::sync::RwLock::new(Vec::new());
+
+/// The shortest secret value redacted by value.
+const MIN_KNOWN: usize = 8;
+
+/// How many values are kept (a bound against a loop constructing secrets).
+const MAX_KNOWN: usize = 4096;
+
+fn remember(value: &str) {
+    if value.len() < MIN_KNOWN {
+        return;
+    }
+    if let Ok(mut known) = KNOWN.write()
+        && known.len() < MAX_KNOWN
+        && !known.iter().any(|k| k.expose_secret() == value)
+    {
+        known.push(SecretString::from(value.to_owned()));
+    }
+}
+
+/// `text` with every secret value this process has read replaced by [`REDACTED`].
+pub fn redact_known_secrets(text: &str) -> String {
+    let mut out = text.to_owned();
+    if let Ok(known) = KNOWN.read() {
+        for secret in known.iter() {
+            let value = secret.expose_secret();
+            if out.contains(value) {
+                out = out.replace(value, REDACTED);
+            }
+        }
+    }
+    out
+}
+
 impl Secret {
-    /// Wraps a value.
+    /// Wraps a value (and remembers it for scrubbing, see [`redact_known_secrets`]).
     pub fn new(value: impl Into<String>) -> Secret {
-        Secret(SecretString::from(value.into()))
+        let value = value.into();
+        remember(&value);
+        Secret(SecretString::from(value))
     }
 
     /// The value, for the one place that sends it to the provider.

@@ -212,7 +212,33 @@ impl DriverError {
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
     }
+
+    /// The same error with `scrub` applied to its message, its context values and its source
+    /// (which becomes its scrubbed text): see [`crate::layers::scrub`].
+    pub fn scrubbed(mut self, scrub: impl Fn(&str) -> String) -> DriverError {
+        self.message = scrub(&self.message);
+        for (_, value) in &mut self.context {
+            *value = scrub(value);
+        }
+        if let Some(source) = self.source.take() {
+            let text = scrub(&source.to_string());
+            self.source = Some(Arc::new(Scrubbed(text)));
+        }
+        self
+    }
 }
+
+/// A source error as scrubbed text.
+#[derive(Debug)]
+struct Scrubbed(String);
+
+impl fmt::Display for Scrubbed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Scrubbed {}
 
 impl fmt::Display for DriverError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -310,6 +336,8 @@ impl DriverError {
             }
             _ => self.message.clone(),
         };
+        // Scrubbed again: an error made outside a layer stack must not leak either.
+        let detail = crate::layers::scrub::scrub(&detail);
         let problem = Problem::new(code, status, detail).with_retryable(self.is_temporary());
         match &self.provider {
             Some(p) => problem.with_provider(p),

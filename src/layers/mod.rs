@@ -19,6 +19,8 @@
 //!    spent waiting for a slot does not eat an attempt's time (the deadline bounds the wait).
 //! 6. [`timeout::AttemptTimeout`] — one attempt's time.
 //! 7. [`backend::Backend`] — one record per attempt that reaches the driver, and the health.
+//! 8. [`scrub::Scrub`] — directly around the driver: no credential a provider echoes back
+//!    (URL, query string, headers) reaches any layer above, a log line or an answer.
 
 mod around;
 mod backend;
@@ -32,6 +34,7 @@ mod limit;
 mod observe;
 pub mod request_id;
 mod retry;
+pub mod scrub;
 mod settings;
 mod status;
 #[cfg(test)]
@@ -79,7 +82,8 @@ impl Labels {
 /// Builds the layer stack of one provider around its driver, in the documented order.
 pub fn stack(driver: Arc<dyn Driver>, settings: &LayerSettings, labels: Labels) -> Arc<dyn Driver> {
     let budget = settings.retry_budget();
-    let layered = Layered::wrap(driver, backend::Backend::new(labels.clone()));
+    let layered = Layered::wrap(driver, scrub::Scrub);
+    let layered = Layered::wrap(layered, backend::Backend::new(labels.clone()));
     let layered = Layered::wrap(
         layered,
         timeout::AttemptTimeout::new(settings.attempt_timeout(), labels.clone()),

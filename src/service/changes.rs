@@ -12,7 +12,7 @@ use super::error::{ServiceError, ServiceResult};
 use super::idempotency::{self, Identity};
 use super::outcome::{Change, ChangeOptions, MAX_WAIT};
 use super::reads::{read_server, read_volume};
-use super::{Caller, Service, finish_server};
+use super::{Caller, Role, Service, finish_server};
 use crate::driver::{DriverOp, DriverResult};
 use crate::model::{
     ActionAdmission, AttachVolumeRequest, CreateServerRequest, CreateVolumeRequest, Operation,
@@ -115,7 +115,7 @@ impl Service {
         Fut: Future<Output = ServiceResult<Change<T>>>,
     {
         let store = self.ops().store();
-        idempotency::once(
+        let change = idempotency::once(
             store,
             self.ops().lease(),
             caller,
@@ -123,7 +123,16 @@ impl Service {
             identity,
             change,
         )
-        .await
+        .await?;
+        self.own(caller, &change.operation.id);
+        Ok(change)
+    }
+
+    /// The provider of a change: 403 unless the caller may change things, 404 outside its
+    /// scope.
+    fn changeable(&self, caller: &Caller, provider: &str) -> ServiceResult<Arc<ProviderEntry>> {
+        caller.require(Role::Operator, "changing resources")?;
+        self.entry(caller, provider)
     }
 
     /// Starts the operation of `plan`, waits as the caller asked, and says how it stands.
@@ -174,7 +183,7 @@ impl Service {
         body: &CreateServerRequest,
         options: &ChangeOptions,
     ) -> ServiceResult<Change<Server>> {
-        let entry = self.entry(provider)?;
+        let entry = self.changeable(caller, provider)?;
         check::require(&entry, DriverOp::CreateServer)?;
         check::create_server(&entry, body)?;
         let token = options.idempotency_key.as_ref().map(|k| k.as_str());
@@ -206,7 +215,7 @@ impl Service {
         action: ServerAction,
         options: &ChangeOptions,
     ) -> ServiceResult<Change<Server>> {
-        let entry = self.entry(provider)?;
+        let entry = self.changeable(caller, provider)?;
         let op = DriverOp::for_action(action);
         check::require(&entry, op)?;
         check::plain_text("id", id, check::Source::Url)?;
@@ -275,7 +284,7 @@ impl Service {
         F: FnOnce(Arc<ProviderEntry>) -> Fut,
         Fut: Future<Output = DriverResult<Volume>>,
     {
-        let entry = self.entry(provider)?;
+        let entry = self.changeable(caller, provider)?;
         check::require(&entry, verb.op)?;
         extra(&entry)?;
         if let Some(id) = verb.target {

@@ -1,7 +1,7 @@
 //! Webhook deliveries: the queue and its dead letters, newest first, with cursor paging.
 
 use super::cursor::page_limit;
-use super::{Caller, Service, ServiceResult};
+use super::{Caller, Role, Service, ServiceResult};
 use crate::model::{Delivery, DeliveryStatus};
 use crate::store::DeliveryFilter;
 
@@ -34,16 +34,18 @@ impl Service {
     /// Deliveries to the configured webhooks, newest first (none when no webhook is configured).
     pub async fn list_deliveries(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         query: &DeliveryQuery,
     ) -> ServiceResult<DeliveryPage> {
+        // Deliveries tell of every provider's events and the webhook configuration.
+        caller.require(Role::Admin, "reading webhook deliveries")?;
         let limit = page_limit(query.limit)?;
         let before = query
             .cursor
             .as_deref()
             .map(|raw| self.cursors().open_stored_list_cursor(LIST, raw))
             .transpose()?;
-        let Some(webhooks) = &self.inner.webhooks else {
+        let Some(webhooks) = self.inner.webhooks.get() else {
             return Ok(DeliveryPage {
                 items: Vec::new(),
                 next_cursor: None,

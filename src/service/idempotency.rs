@@ -18,26 +18,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::caller::Caller;
 use super::error::{ServiceError, ServiceResult};
 use super::outcome::Change;
 use crate::model::{Problem, ProblemCode};
 use crate::store::{IdempotencyBegin, Store, StoredOutcome};
-
-/// Who is asking. Idempotency keys (and, later, scopes) are per caller.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Caller {
-    /// A request without credentials (the gateway has no API tokens yet).
-    Anonymous,
-}
-
-impl Caller {
-    /// The caller's namespace in the store.
-    fn scope(&self) -> &str {
-        match self {
-            Caller::Anonymous => "anonymous",
-        }
-    }
-}
 
 /// The longest key accepted.
 pub const MAX_KEY: usize = 255;
@@ -164,9 +149,9 @@ where
     let Some(key) = key else {
         return change().await;
     };
-    // The scope hex-encoded, so the first `/` ends it whatever the key holds (and no NUL: a
-    // PostgreSQL text column refuses one).
-    let scoped = format!("{}/{}", hex::encode(caller.scope()), key.as_str());
+    // The caller's name hex-encoded, so the first `/` ends it whatever the key holds (and no
+    // NUL: a PostgreSQL text column refuses one).
+    let scoped = format!("{}/{}", hex::encode(caller.name()), key.as_str());
     let holder = uuid::Uuid::new_v4().to_string();
     match store
         .begin_idempotent(&scoped, &fingerprint(&identity), &holder, lease)

@@ -5,11 +5,13 @@
 //! in its protocol. Every rule lives here and nowhere else: capability and option checks
 //! ([`check`]), the power-action rules, operation goals, starting and following operations and
 //! waiting for them ([`changes`]), idempotency keyed by caller, operation and input
-//! ([`idempotency`]), cursors and page limits ([`cursor`]), and aggregated lists with their
+//! ([`idempotency`]), roles and provider scopes ([`caller`]), cursors and page limits ([`cursor`]), and aggregated lists with their
 //! deadline ([`aggregate`]). Nothing here builds a URL or knows a wire format of a front end.
 //! See `docs/service.md`.
 
+mod admin;
 mod aggregate;
+mod caller;
 mod changes;
 mod check;
 mod cursor;
@@ -20,17 +22,21 @@ mod operations;
 mod outcome;
 mod reads;
 
+pub use admin::{AuditFilter, MAX_AUDIT_LIMIT};
+pub use caller::{Caller, Role, Scope};
 pub use cursor::{CursorKey, DEFAULT_LIMIT, MAX_LIMIT, MAX_SKIP, MIN_KEY_LEN};
 pub use deliveries::{DeliveryPage, DeliveryQuery};
 pub use error::{ServiceError, ServiceResult};
-pub use idempotency::{Caller, IdempotencyKey, MAX_KEY};
+pub use idempotency::{IdempotencyKey, MAX_KEY};
 pub use operations::{OperationPage, OperationQuery};
 pub use outcome::{Change, ChangeOptions, MAX_WAIT};
 pub use reads::{ImageQuery, PageQuery, ServerQuery};
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::audit::{AuditStore, MemoryAudit};
 use crate::driver::DriverOp;
 use crate::model::Server;
 use crate::ops::Operations;
@@ -65,34 +71,82 @@ pub struct Service {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Inner {
     registry: Arc<Registry>,
     ops: Operations,
     settings: ServiceSettings,
-    webhooks: Option<Webhooks>,
+    /// The webhooks whose deliveries are listed (set once, at start).
+    webhooks: std::sync::OnceLock<Webhooks>,
+    audit: Arc<dyn AuditStore>,
+    /// Who started each operation this process accepted, so a non-admin caller reads only its
+    /// own. Kept in memory: after a restart, or once [`MAX_OWNERS`] are kept, older operations
+    /// are readable by admins only (never by the wrong caller).
+    owners: Mutex<HashMap<String, String>>,
 }
+
+/// How many operation owners are kept before the oldest are forgotten (see `Inner::owners`).
+const MAX_OWNERS: usize = 100_000;
 
 impl Service {
     /// The service over these providers and operations.
     pub fn new(registry: Arc<Registry>, ops: Operations, settings: ServiceSettings) -> Service {
+        Service::with_audit(registry, ops, settings, Arc::new(MemoryAudit::new()))
+    }
+
+    /// The service with its audit log in `audit`.
+    pub fn with_audit(
+        registry: Arc<Registry>,
+        ops: Operations,
+        settings: ServiceSettings,
+        audit: Arc<dyn AuditStore>,
+    ) -> Service {
         Service {
             inner: Arc::new(Inner {
                 registry,
                 ops,
                 settings,
-                webhooks: None,
+                webhooks: std::sync::OnceLock::new(),
+                audit,
+                owners: Mutex::new(HashMap::new()),
             }),
         }
     }
 
     /// The service with these webhooks (their deliveries are listed through it).
     pub fn with_webhooks(self, webhooks: Webhooks) -> Service {
-        let mut inner = Arc::unwrap_or_clone(self.inner);
-        inner.webhooks = Some(webhooks);
-        Service {
-            inner: Arc::new(inner),
+        // Set once, right after construction; a second call keeps the first.
+        let _ = self.inner.webhooks.set(webhooks);
+        self
+    }
+
+    /// The audit log (the REST front end appends every change and refusal to it).
+    pub fn audit(&self) -> &Arc<dyn AuditStore> {
+        &self.inner.audit
+    }
+
+    /// Notes that `caller` started operation `id`.
+    fn own(&self, caller: &Caller, id: &str) {
+        let Ok(mut owners) = self.inner.owners.lock() else {
+            return;
+        };
+        if owners.len() >= MAX_OWNERS {
+            owners.clear();
         }
+        owners.insert(id.to_owned(), caller.name());
+    }
+
+    /// Whether `caller` may read operation `id` (besides its provider scope).
+    fn may_read_operation(&self, caller: &Caller, id: &str) -> bool {
+        if caller.reads_all_operations() {
+            return true;
+        }
+        let name = caller.name();
+        self.inner
+            .owners
+            .lock()
+            .map(|owners| owners.get(id) == Some(&name))
+            .unwrap_or(false)
     }
 
     /// The configured providers.
@@ -110,21 +164,23 @@ impl Service {
         &self.inner.settings
     }
 
-    /// The provider with `id`, or 404.
-    fn entry(&self, id: &str) -> ServiceResult<Arc<ProviderEntry>> {
+    /// The provider with `id` if `caller` may see it, or 404 (the same 404 as an unconfigured
+    /// provider, so a scoped token cannot tell the two apart).
+    fn entry(&self, caller: &Caller, id: &str) -> ServiceResult<Arc<ProviderEntry>> {
         self.inner
             .registry
             .get(id)
+            .filter(|_| caller.sees(id))
             .cloned()
             .ok_or_else(|| ServiceError::unknown_provider(id))
     }
 
-    /// The providers that can do `op` (aggregated lists leave the others out).
-    fn able(&self, op: DriverOp) -> Vec<Arc<ProviderEntry>> {
+    /// The providers `caller` sees that can do `op` (aggregated lists leave the others out).
+    fn able(&self, caller: &Caller, op: DriverOp) -> Vec<Arc<ProviderEntry>> {
         self.inner
             .registry
             .all()
-            .filter(|p| op.allowed_by(&p.capabilities()))
+            .filter(|p| caller.sees(p.id()) && op.allowed_by(&p.capabilities()))
             .cloned()
             .collect()
     }

@@ -1,5 +1,6 @@
 //! Listing operations: newest first, filtered, paged behind the gateway's signed cursors.
 
+use super::caller::Role;
 use super::cursor::page_limit;
 use super::error::ServiceResult;
 use super::reads::PageQuery;
@@ -37,10 +38,11 @@ impl Service {
     /// A page of the operations the gateway recorded, from every replica.
     pub async fn list_operations(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         query: &OperationQuery,
         page: &PageQuery,
     ) -> ServiceResult<OperationPage> {
+        caller.require(Role::Viewer, "reading operations")?;
         let limit = page_limit(page.limit)?;
         let list = list_of(query);
         let after = self
@@ -71,6 +73,9 @@ impl Service {
             .then(|| items.last())
             .flatten()
             .map(|last| format!("{}:{}", unix_ms(last.created_at), last.id));
+        // Outside the caller's scope, or another caller's (for a non-admin): left out after the
+        // page is read, so a page may hold fewer than `limit`; the cursor still moves on.
+        items.retain(|op| caller.sees(&op.provider) && self.may_read_operation(caller, &op.id));
         let next_cursor = self
             .cursors()
             .next_provider_cursor("operations", &list, next);

@@ -7,7 +7,7 @@ use super::aggregate::{Aggregate, aggregate};
 use super::check::{self, Source};
 use super::cursor::page_limit;
 use super::error::ServiceResult;
-use super::{Caller, Service, finish_server};
+use super::{Caller, Role, Service, finish_server};
 use crate::driver::{
     DriverError, DriverOp, DriverResult, ImageFilter, ListRequest, Page, ServerFilter,
 };
@@ -59,19 +59,24 @@ impl ServerQuery {
 
 impl Service {
     /// Every configured provider with its capabilities and health.
-    pub fn list_providers(&self, _caller: &Caller) -> Vec<Provider> {
-        self.registry().all().map(|p| p.info()).collect()
+    pub fn list_providers(&self, caller: &Caller) -> Vec<Provider> {
+        self.registry()
+            .all()
+            .filter(|p| caller.sees(p.id()))
+            .map(|p| p.info())
+            .collect()
     }
 
     /// One provider.
-    pub fn get_provider(&self, _caller: &Caller, provider: &str) -> ServiceResult<Provider> {
-        Ok(self.entry(provider)?.info())
+    pub fn get_provider(&self, caller: &Caller, provider: &str) -> ServiceResult<Provider> {
+        Ok(self.entry(caller, provider)?.info())
     }
 
     /// The one sequence of every per-provider list: provider, capability, `extra` checks, page
     /// and cursor, the driver call, the next cursor (bound to this list and provider).
     async fn page_of<T, F, Fut>(
         &self,
+        caller: &Caller,
         provider: &str,
         op: DriverOp,
         page: &PageQuery,
@@ -82,7 +87,8 @@ impl Service {
         F: FnOnce(Arc<ProviderEntry>, ListRequest) -> Fut,
         Fut: Future<Output = DriverResult<Page<T>>>,
     {
-        let entry = self.entry(provider)?;
+        caller.require(Role::Viewer, "reading")?;
+        let entry = self.entry(caller, provider)?;
         check::require(&entry, op)?;
         extra(&entry)?;
         let list = op.name();
@@ -102,6 +108,7 @@ impl Service {
     /// The one sequence of every get: provider, capability, id, the driver call.
     async fn one_of<T, F, Fut>(
         &self,
+        caller: &Caller,
         provider: &str,
         op: DriverOp,
         id: &str,
@@ -111,7 +118,8 @@ impl Service {
         F: FnOnce(Arc<ProviderEntry>) -> Fut,
         Fut: Future<Output = DriverResult<T>>,
     {
-        let entry = self.entry(provider)?;
+        caller.require(Role::Viewer, "reading")?;
+        let entry = self.entry(caller, provider)?;
         check::require(&entry, op)?;
         check::plain_text("id", id, Source::Url)?;
         Ok(fetch(entry).await?)
@@ -120,7 +128,7 @@ impl Service {
     /// A page of a provider's servers.
     pub async fn list_servers(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         provider: &str,
         query: &ServerQuery,
         page: &PageQuery,
@@ -128,6 +136,7 @@ impl Service {
         let filter = query.filter()?;
         let (items, next_cursor) = self
             .page_of(
+                caller,
                 provider,
                 DriverOp::ListServers,
                 page,
@@ -141,20 +150,24 @@ impl Service {
     /// One server.
     pub async fn get_server(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         provider: &str,
         id: &str,
     ) -> ServiceResult<Server> {
-        self.one_of(provider, DriverOp::GetServer, id, |entry| async move {
-            read_server(&entry, id).await
-        })
+        self.one_of(
+            caller,
+            provider,
+            DriverOp::GetServer,
+            id,
+            |entry| async move { read_server(&entry, id).await },
+        )
         .await
     }
 
     /// A page of a provider's images (public and own).
     pub async fn list_images(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         provider: &str,
         query: &ImageQuery,
         page: &PageQuery,
@@ -162,6 +175,7 @@ impl Service {
         let filter = image_filter(query);
         let (items, next_cursor) = self
             .page_of(
+                caller,
                 provider,
                 DriverOp::ListImages,
                 page,
@@ -175,25 +189,30 @@ impl Service {
     /// One image.
     pub async fn get_image(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         provider: &str,
         id: &str,
     ) -> ServiceResult<Image> {
-        self.one_of(provider, DriverOp::GetImage, id, |entry| async move {
-            entry.driver().get_image(id).await
-        })
+        self.one_of(
+            caller,
+            provider,
+            DriverOp::GetImage,
+            id,
+            |entry| async move { entry.driver().get_image(id).await },
+        )
         .await
     }
 
     /// A page of a provider's sizes.
     pub async fn list_sizes(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         provider: &str,
         page: &PageQuery,
     ) -> ServiceResult<SizeList> {
         let (items, next_cursor) = self
             .page_of(
+                caller,
                 provider,
                 DriverOp::ListSizes,
                 page,
@@ -207,12 +226,13 @@ impl Service {
     /// A page of a provider's regions with their zones.
     pub async fn list_regions(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         provider: &str,
         page: &PageQuery,
     ) -> ServiceResult<RegionList> {
         let (items, next_cursor) = self
             .page_of(
+                caller,
                 provider,
                 DriverOp::ListRegions,
                 page,
@@ -226,12 +246,13 @@ impl Service {
     /// A page of a provider's volumes.
     pub async fn list_volumes(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         provider: &str,
         page: &PageQuery,
     ) -> ServiceResult<VolumeList> {
         let (items, next_cursor) = self
             .page_of(
+                caller,
                 provider,
                 DriverOp::ListVolumes,
                 page,
@@ -245,13 +266,17 @@ impl Service {
     /// One volume.
     pub async fn get_volume(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         provider: &str,
         id: &str,
     ) -> ServiceResult<Volume> {
-        self.one_of(provider, DriverOp::GetVolume, id, |entry| async move {
-            read_volume(&entry, id).await
-        })
+        self.one_of(
+            caller,
+            provider,
+            DriverOp::GetVolume,
+            id,
+            |entry| async move { read_volume(&entry, id).await },
+        )
         .await
     }
 
@@ -268,12 +293,12 @@ impl Service {
     /// A page of servers across every provider that lists servers.
     pub async fn list_all_servers(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         query: &ServerQuery,
         page: &PageQuery,
     ) -> ServiceResult<ServerAggregateList> {
         let filter = query.filter()?;
-        let providers = self.able(DriverOp::ListServers);
+        let providers = self.able(caller, DriverOp::ListServers);
         let page = aggregate(
             self.aggregate_spec("servers", page),
             providers,
@@ -291,14 +316,14 @@ impl Service {
     /// listed under `errors` as `unsupported` (never answered unfiltered, never called).
     pub async fn list_all_images(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         query: &ImageQuery,
         page: &PageQuery,
     ) -> ServiceResult<ImageAggregateList> {
         check::plain_text("owner", query.owner.as_deref().unwrap_or(""), Source::Url)?;
         check::plain_text("name", query.name.as_deref().unwrap_or(""), Source::Url)?;
         let filter = image_filter(query);
-        let providers = self.able(DriverOp::ListImages);
+        let providers = self.able(caller, DriverOp::ListImages);
         let page = aggregate(
             self.aggregate_spec("images", page),
             providers,
@@ -325,10 +350,10 @@ impl Service {
     /// A page of volumes across every provider that has volumes.
     pub async fn list_all_volumes(
         &self,
-        _caller: &Caller,
+        caller: &Caller,
         page: &PageQuery,
     ) -> ServiceResult<VolumeAggregateList> {
-        let providers = self.able(DriverOp::ListVolumes);
+        let providers = self.able(caller, DriverOp::ListVolumes);
         let page = aggregate(
             self.aggregate_spec("volumes", page),
             providers,
@@ -343,10 +368,13 @@ impl Service {
     }
 
     /// One operation.
-    pub async fn get_operation(&self, _caller: &Caller, id: &str) -> ServiceResult<Operation> {
+    /// An operation of a provider outside the caller's scope, or (for a non-admin) one another
+    /// caller started, is 404 as if it did not exist.
+    pub async fn get_operation(&self, caller: &Caller, id: &str) -> ServiceResult<Operation> {
+        caller.require(Role::Viewer, "reading operations")?;
         match self.ops().get(id).await? {
-            Some(op) => Ok(op),
-            None => {
+            Some(op) if caller.sees(&op.provider) && self.may_read_operation(caller, id) => Ok(op),
+            _ => {
                 Err(crate::model::Problem::not_found(format!("no operation with id {id:?}")).into())
             }
         }

@@ -47,7 +47,8 @@ struct Inner {
     client: reqwest::Client,
     /// Wakes the worker when something was queued.
     queued: Notify,
-    /// A claim outlives the slowest try, so no other worker takes a delivery being made.
+    /// A claim outlives the slowest try (by 5 s), so no other worker takes a delivery being
+    /// made; a worker that died mid-try leaves its claim to run out that soon.
     lease: Duration,
 }
 
@@ -70,7 +71,7 @@ impl Webhooks {
                 store,
                 client: delivery::client(),
                 queued: Notify::new(),
-                lease: slowest + Duration::from_secs(30),
+                lease: slowest + Duration::from_secs(5),
             }),
         }
     }

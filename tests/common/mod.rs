@@ -118,6 +118,36 @@ impl Gateway {
         Gateway::serve(registry, quick_follow()).await
     }
 
+    /// Starts the gateway with these providers and security settings (tokens, limits, CORS).
+    pub async fn start_secured(configs: Vec<ProviderConfig>, security: api::Security) -> Gateway {
+        Gateway::start_secured_with_webhooks(configs, security, Vec::new()).await
+    }
+
+    /// [`Gateway::start_secured`] with these webhooks, fed from the gateway's events.
+    pub async fn start_secured_with_webhooks(
+        configs: Vec<ProviderConfig>,
+        security: api::Security,
+        webhooks: Vec<cloudgw::webhooks::Webhook>,
+    ) -> Gateway {
+        let registry = match Registry::start(configs).await {
+            Ok(r) => Arc::new(r),
+            Err(e) => panic!("registry: {e}"),
+        };
+        let store = Arc::new(MemoryStore::new());
+        let ops = Operations::new(store.clone(), quick_follow())
+            .with_events(cloudgw::events::Events::over(store.clone()));
+        let webhooks = cloudgw::webhooks::Webhooks::new(webhooks, store);
+        webhooks.start(ops.events(), "test".into());
+        let service = cloudgw::service::Service::new(
+            registry.clone(),
+            ops,
+            cloudgw::service::ServiceSettings::default(),
+        )
+        .with_webhooks(webhooks);
+        let app = api::router_secured(service, api::DEFAULT_REQUEST_TIMEOUT, security);
+        Gateway::serve_app(registry, app).await
+    }
+
     /// Serves an already built registry.
     pub async fn serve(registry: Registry, follow: FollowSettings) -> Gateway {
         let registry = Arc::new(registry);
@@ -125,6 +155,11 @@ impl Gateway {
             registry: registry.clone(),
             ops: Operations::new(Arc::new(MemoryStore::new()), follow),
         };
+        Gateway::serve_app(registry, api::router(state)).await
+    }
+
+    /// Serves `app` on a loopback port.
+    pub async fn serve_app(registry: Arc<Registry>, app: axum::Router) -> Gateway {
         let listener = match tokio::net::TcpListener::bind("127.0.0.1:0").await {
             Ok(l) => l,
             Err(e) => panic!("bind: {e}"),
@@ -133,7 +168,6 @@ impl Gateway {
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        let app = api::router(state);
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });

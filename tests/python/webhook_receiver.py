@@ -8,7 +8,7 @@ would; after that a verified delivery is accepted with 204 and printed as one JS
 A message accepted before is answered 204 again and printed as {"duplicate": webhook_id}; a
 delivery that fails verification or parsing is answered 400 and printed as {"refused": why}.
 
-Usage: webhook_receiver.py SECRET FAIL. Prints `listening on 127.0.0.1:PORT` first, then serves
+Usage: webhook_receiver.py SECRET FAIL [PORT]. Prints `listening on 127.0.0.1:PORT` first, then serves
 until standard input closes (the test holds the other end).
 """
 
@@ -23,6 +23,7 @@ from standardwebhooks.webhooks import Webhook
 
 def main() -> None:
     secret, fail = sys.argv[1], int(sys.argv[2])
+    port = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     verifier = Webhook(secret)
     tries: dict[str, int] = {}
     accepted: set[str] = set()
@@ -80,7 +81,7 @@ def main() -> None:
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     sys.stdin.read()

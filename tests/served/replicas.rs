@@ -59,7 +59,10 @@ impl Sim {
             self.addr
         );
         let answer = reqwest::get(&url).await.map(|r| r.status());
-        assert!(matches!(answer, Ok(s) if s.is_success()), "{url}: {answer:?}");
+        assert!(
+            matches!(answer, Ok(s) if s.is_success()),
+            "{url}: {answer:?}"
+        );
     }
 
     pub async fn post(&self, path: &str) {
@@ -111,12 +114,18 @@ impl Setup {
 
     /// A gateway on this setup's database, with more `serve` arguments.
     pub fn gateway_with(&self, extra: &[&str]) -> Gateway {
+        self.gateway_with_env(extra, &[])
+    }
+
+    /// A gateway with more `serve` arguments and environment variables.
+    pub fn gateway_with_env(&self, extra: &[&str], env: &[(&str, &str)]) -> Gateway {
         let mut command = Command::new(BIN);
         command
             .args(["serve", "--listen", "127.0.0.1:0", "--providers"])
             .arg(self.dir.path().join("providers"))
             .args(["--database-url", &self.db, "--lease-secs", "1"])
             .args(extra)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1");
         let (process, base) = ChildProcess::start(
@@ -247,4 +256,3 @@ impl Gateway {
         got
     }
 }
-
