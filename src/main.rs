@@ -333,7 +333,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     cloudgw::watch::Watch::new(registry.clone(), ops.events().clone(), Arc::new(turns)).start();
     let webhooks = cloudgw::webhooks::Webhooks::new(prepared.webhooks, store.clone());
     webhooks.start(ops.events(), replica);
-    let service = Service::new(registry, ops, service_settings).with_webhooks(webhooks);
+    let service =
+        Service::with_audit(registry, ops, service_settings, store.clone()).with_webhooks(webhooks);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;

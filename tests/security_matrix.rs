@@ -63,7 +63,7 @@ fn expect(class: Class, who: Who, names_provider: bool) -> Expect {
 fn classify(operation_id: &str, method: &str) -> Class {
     match operation_id {
         "get_health" | "get_readiness" | "get_metrics" => Class::Public,
-        "list_audit" => Class::Admin,
+        "list_audit" | "list_webhook_deliveries" => Class::Admin,
         _ if method == "get" => Class::Read,
         _ if method == "post" || method == "delete" => Class::Change,
         other => panic!("the matrix does not know {other} ({method}): classify it"),

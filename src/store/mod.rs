@@ -1,6 +1,8 @@
 //! Where the gateway keeps what must outlive a request: operations, idempotency records,
-//! events and leases. One trait per table family ([`OperationStore`], [`IdempotencyStore`],
-//! [`EventStore`], [`LeaseStore`]); [`Store`] is all four, what the gateway holds.
+//! events, leases, webhook deliveries and the audit log. One trait per table family
+//! ([`OperationStore`], [`IdempotencyStore`], [`EventStore`], [`LeaseStore`],
+//! [`DeliveryStore`], [`crate::audit::AuditStore`]); [`Store`] is all six, what the gateway
+//! holds.
 //!
 //! Two implementations: [`MemoryStore`] (process memory, lost on restart: tests and the
 //! measurement baseline) and [`SqlStore`] (SQLite in the data directory by default, or one
@@ -23,6 +25,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use crate::audit::AuditStore;
 use crate::model::{CloudEvent, Operation, OperationStatus};
 
 /// The recorded outcome of a request made with an idempotency key: the service's typed outcome
@@ -199,12 +202,18 @@ pub trait LeaseStore: Send + Sync {
 
 /// Everything the gateway stores.
 pub trait Store:
-    OperationStore + IdempotencyStore + EventStore + LeaseStore + DeliveryStore + 'static
+    OperationStore + IdempotencyStore + EventStore + LeaseStore + DeliveryStore + AuditStore + 'static
 {
 }
 
 impl<T> Store for T where
-    T: OperationStore + IdempotencyStore + EventStore + LeaseStore + DeliveryStore + 'static
+    T: OperationStore
+        + IdempotencyStore
+        + EventStore
+        + LeaseStore
+        + DeliveryStore
+        + AuditStore
+        + 'static
 {
 }
 

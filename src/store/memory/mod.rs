@@ -26,7 +26,26 @@ pub struct MemoryStore {
     event_signal: Arc<tokio::sync::Notify>,
     leases: Mutex<HashMap<String, (String, i64)>>,
     deliveries: Mutex<deliveries::Queue>,
+    audit: crate::audit::MemoryAudit,
     stream: String,
+}
+
+/// The audit log in memory: [`crate::audit::MemoryAudit`]'s, kept beside the rest.
+#[async_trait]
+impl crate::audit::AuditStore for MemoryStore {
+    async fn append(
+        &self,
+        record: crate::audit::AuditRecord,
+    ) -> Result<(), crate::audit::AuditError> {
+        self.audit.append(record).await
+    }
+
+    async fn list(
+        &self,
+        query: &crate::audit::AuditQuery,
+    ) -> Result<crate::audit::AuditPage, crate::audit::AuditError> {
+        self.audit.list(query).await
+    }
 }
 
 impl MemoryStore {

@@ -4,6 +4,7 @@
 //! (`migrations/sqlite`, `migrations/postgres`, embedded in the binary), how an event append is
 //! ordered, and how other replicas learn of new events (PostgreSQL LISTEN/NOTIFY).
 
+mod audit;
 mod deliveries;
 mod events;
 mod idempotency;
@@ -44,6 +45,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "webhook deliveries",
         include_str!("../../../migrations/sqlite/0002_webhook_deliveries.sql"),
     ),
+    (
+        3,
+        "audit",
+        include_str!("../../../migrations/sqlite/0003_audit.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -55,6 +61,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "webhook deliveries",
         include_str!("../../../migrations/postgres/0002_webhook_deliveries.sql"),
+    ),
+    (
+        3,
+        "audit",
+        include_str!("../../../migrations/postgres/0003_audit.sql"),
     ),
 ];
 

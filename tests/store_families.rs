@@ -1,4 +1,4 @@
-//! The webhook delivery queue, one suite against every store (memory, SQLite, PostgreSQL via
+//! The webhook delivery queue and the audit log, one suite against every store (memory, SQLite, PostgreSQL via
 //! `CLOUDGW_TEST_DATABASE_URL`, which `scripts/with-postgres` provides; without it the
 //! PostgreSQL cases fail, never skip).
 
@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use cloudgw::audit::{AuditQuery, AuditRecord};
 use cloudgw::model::{CloudEvent, DeliveryStatus, EventType};
 use cloudgw::store::{DeliveryFilter, Store, StoreError, Tried};
 use sqlx::Executor;
@@ -251,6 +252,100 @@ async fn the_feed_position_survives_reopening(s: Opened) -> Result<(), StoreErro
     Ok(())
 }
 
+fn audit_record(caller: &str, provider: Option<&str>, outcome: &str) -> AuditRecord {
+    AuditRecord {
+        seq: 0,
+        time: OffsetDateTime::now_utc(),
+        caller: caller.into(),
+        role: Some("operator".into()),
+        method: "POST".into(),
+        action: "/v1/providers/{provider}/servers/{id}/stop".into(),
+        provider: provider.map(str::to_owned),
+        target: Some("web-1".into()),
+        status: 202,
+        outcome: outcome.into(),
+        request_id: Some("r-1".into()),
+    }
+}
+
+async fn the_audit_log_is_kept_filtered_and_paged(s: Opened) -> Result<(), StoreError> {
+    let failed = |e: cloudgw::audit::AuditError| StoreError(e.to_string());
+    for (caller, provider, outcome) in [
+        ("token:a", Some("gg"), "succeeded"),
+        ("token:b", Some("occi"), "refused"),
+        ("token:a", None, "refused"),
+        ("token:a", Some("gg"), "failed"),
+    ] {
+        s.store
+            .append(audit_record(caller, provider, outcome))
+            .await
+            .map_err(failed)?;
+    }
+    let query = |caller: Option<&str>, provider: Option<&str>, outcome: Option<&str>| AuditQuery {
+        caller: caller.map(str::to_owned),
+        provider: provider.map(str::to_owned),
+        outcome: outcome.map(str::to_owned),
+        after: None,
+        limit: 10,
+    };
+    let all = s
+        .store
+        .list(&query(None, None, None))
+        .await
+        .map_err(failed)?;
+    assert_eq!(all.items.len(), 4);
+    assert!(
+        all.items.windows(2).all(|w| w[0].seq < w[1].seq),
+        "oldest first"
+    );
+    assert_eq!(all.items[0].target.as_deref(), Some("web-1"));
+    let of_a = s
+        .store
+        .list(&query(Some("token:a"), None, None))
+        .await
+        .map_err(failed)?;
+    assert_eq!(of_a.items.len(), 3);
+    let gg = s
+        .store
+        .list(&query(None, Some("gg"), None))
+        .await
+        .map_err(failed)?;
+    assert_eq!(gg.items.len(), 2);
+    let refused = s
+        .store
+        .list(&query(None, None, Some("refused")))
+        .await
+        .map_err(failed)?;
+    assert_eq!(refused.items.len(), 2);
+    let first = s
+        .store
+        .list(&AuditQuery {
+            limit: 3,
+            ..query(None, None, None)
+        })
+        .await
+        .map_err(failed)?;
+    assert_eq!(first.items.len(), 3);
+    let rest = s
+        .store
+        .list(&AuditQuery {
+            after: first.next_after,
+            ..query(None, None, None)
+        })
+        .await
+        .map_err(failed)?;
+    assert_eq!((rest.items.len(), rest.next_after), (1, None));
+    if s.url != "memory:" {
+        let reopened = s.again().await;
+        let kept = reopened
+            .list(&query(None, None, None))
+            .await
+            .map_err(failed)?;
+        assert_eq!(kept.items, all.items, "kept across a restart");
+    }
+    Ok(())
+}
+
 macro_rules! suite {
     ($($case:ident),* $(,)?) => {
         mod memory { $( #[tokio::test] async fn $case() -> Result<(), super::StoreError> { super::$case(super::open("memory").await).await } )* }
@@ -266,4 +361,5 @@ suite!(
     two_replicas_never_claim_the_same_delivery,
     deliveries_are_filtered_and_paged,
     the_feed_position_survives_reopening,
+    the_audit_log_is_kept_filtered_and_paged,
 );
