@@ -1,5 +1,6 @@
 //! Clients generated from the committed OpenAPI document by three real generators build
-//! without warnings and drive one scenario against a running default gateway: list providers,
+//! without warnings and drive one scenario, with an API token, against a running default
+//! gateway that has one configured: list providers,
 //! create a server, follow its operation until it runs, stop, start, delete, and read a bad
 //! request's problem as the client's typed error.
 //!
@@ -66,12 +67,14 @@ fn python_client_generates_without_warnings_and_runs_the_scenario() {
             .exists(),
         "no create_server in the generated client:\n{output}"
     );
-    let gateway = Served::start(&[]);
+    let tokens = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (gateway, token) = Served::start_with_token("operator", tokens.path());
     let output = run(
         "the Python scenario",
         Command::new(venv_tool("python"))
             .arg(repo().join("examples/python/scenario.py"))
             .arg(&gateway.base)
+            .arg(&token)
             .env("PYTHONPATH", &target),
     );
     assert_scenario_passed("Python", &output);
@@ -114,12 +117,14 @@ fn typescript_client_generates_type_checks_and_runs_the_scenario() {
             .current_dir(&dir),
     );
     assert!(output.trim().is_empty(), "tsc reported:\n{output}");
-    let gateway = Served::start(&[]);
+    let tokens = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (gateway, token) = Served::start_with_token("operator", tokens.path());
     let output = run(
         "the TypeScript scenario",
         node_tool(&dir, "tsx")
             .arg("scenario.ts")
             .arg(&gateway.base)
+            .arg(&token)
             .current_dir(&dir),
     );
     assert_scenario_passed("TypeScript", &output);
@@ -155,7 +160,8 @@ fn rust_client_builds_without_warnings_and_runs_the_scenario() {
         !output.contains("warning:"),
         "the progenitor client built with warnings:\n{output}"
     );
-    let gateway = Served::start(&[]);
+    let tokens = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let (gateway, token) = Served::start_with_token("operator", tokens.path());
     let output = run(
         "the Rust scenario",
         cargo()
@@ -169,7 +175,8 @@ fn rust_client_builds_without_warnings_and_runs_the_scenario() {
             ])
             .arg(&manifest)
             .arg("--")
-            .arg(&gateway.base),
+            .arg(&gateway.base)
+            .arg(&token),
     );
     assert_scenario_passed("Rust", &output);
 }

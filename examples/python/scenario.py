@@ -2,7 +2,9 @@
 openapi/openapi.json: list providers, create a server, follow its operation until it runs,
 stop it, start it, delete it, and read a bad request's problem as the typed `Problem`.
 
-    python scenario.py http://127.0.0.1:8080
+    python scenario.py http://127.0.0.1:8080 [TOKEN]
+
+With TOKEN (a gateway API token, `cloudgw token new`), every call carries it as a bearer token.
 
 The generated package (`cloudgw_client`) must be importable: see README.md beside this file.
 """
@@ -11,7 +13,7 @@ import sys
 import time
 import uuid
 
-from cloudgw_client import Client
+from cloudgw_client import AuthenticatedClient, Client
 from cloudgw_client.api.images import list_images
 from cloudgw_client.api.operations import get_operation
 from cloudgw_client.api.providers import list_providers
@@ -65,8 +67,11 @@ def act(client: Client, provider: str, server_id: str, action, state: ServerStat
     print(f"{action.__name__.rsplit('.', 1)[-1]}: server {server_id} is {server.state.value}")
 
 
-def main(base_url: str) -> None:
-    client = Client(base_url=base_url, raise_on_unexpected_status=True)
+def main(base_url: str, token: str | None) -> None:
+    if token:
+        client = AuthenticatedClient(base_url=base_url, token=token, raise_on_unexpected_status=True)
+    else:
+        client = Client(base_url=base_url, raise_on_unexpected_status=True)
 
     providers = list_providers.sync(client=client).items
     provider = next(p for p in providers if p.capabilities.create_server)
@@ -105,6 +110,6 @@ def main(base_url: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python scenario.py BASE_URL")
-    main(sys.argv[1])
+    if len(sys.argv) not in (2, 3):
+        sys.exit("usage: python scenario.py BASE_URL [TOKEN]")
+    main(sys.argv[1], sys.argv[2] if len(sys.argv) == 3 else None)

@@ -3,7 +3,9 @@
 // operation until it runs, stop it, start it, delete it, and read a bad request's problem as the
 // typed `Problem` error.
 //
-//     npm ci && npm run generate && npx tsx scenario.ts http://127.0.0.1:8080
+//     npm ci && npm run generate && npx tsx scenario.ts http://127.0.0.1:8080 [TOKEN]
+//
+// With TOKEN (a gateway API token, `cloudgw token new`), every call carries it as a bearer token.
 
 import createClient from "openapi-fetch";
 
@@ -29,8 +31,12 @@ function expectData<T>(
   return answer.data;
 }
 
-const baseUrl = process.argv[2] ?? fail("usage: tsx scenario.ts BASE_URL");
-const client = createClient<paths>({ baseUrl });
+const baseUrl = process.argv[2] ?? fail("usage: tsx scenario.ts BASE_URL [TOKEN]");
+const token = process.argv[3];
+const client = createClient<paths>({
+  baseUrl,
+  headers: token === undefined ? {} : { Authorization: `Bearer ${token}` },
+});
 
 /** Polls the operation until it ends (at most a minute). */
 async function follow(operation: Operation): Promise<Operation> {

@@ -90,6 +90,21 @@ impl Served {
         Served { process, base }
     }
 
+    /// The default providers served with one API token of `role` configured (a `[[tokens]]`
+    /// block in a config file in `dir`), so every call needs it; answers the gateway and the
+    /// token.
+    pub fn start_with_token(role: &str, dir: &Path) -> (Served, String) {
+        let token = cloudgw::api::auth::new_token();
+        let config = dir.join("cloudgw.toml");
+        let block = format!(
+            "[[tokens]]\nname = \"client\"\nrole = \"{role}\"\nhash = \"{}\"\n",
+            cloudgw::api::auth::token_hash(&token)
+        );
+        std::fs::write(&config, block).unwrap_or_else(|e| panic!("{e}"));
+        let config = config.display().to_string();
+        (Served::start(&["--config", &config]), token)
+    }
+
     /// Stops the gateway and returns every line it logged.
     pub fn stop(self) -> Vec<String> {
         self.process.stop()

@@ -92,8 +92,21 @@ async fn settle(
     Ok(())
 }
 
-async fn scenario(base: &str) -> Outcome<()> {
-    let client = Client::new(base);
+async fn scenario(base: &str, token: Option<&str>) -> Outcome<()> {
+    let client = match token {
+        None => Client::new(base),
+        Some(token) => {
+            let mut headers = reqwest::header::HeaderMap::new();
+            let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|e| format!("token: {e}"))?;
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+            let http = reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .map_err(|e| format!("http client: {e}"))?;
+            Client::new_with_client(base, http)
+        }
+    };
 
     let providers = client
         .list_providers()
@@ -210,10 +223,11 @@ async fn scenario(base: &str) -> Outcome<()> {
 #[tokio::main]
 async fn main() -> ExitCode {
     let Some(base) = std::env::args().nth(1) else {
-        eprintln!("usage: scenario BASE_URL");
+        eprintln!("usage: scenario BASE_URL [TOKEN]");
         return ExitCode::from(2);
     };
-    match scenario(&base).await {
+    let token = std::env::args().nth(2);
+    match scenario(&base, token.as_deref()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("{message}");
