@@ -15,7 +15,7 @@ use cloudgw::config::load_providers;
 use cloudgw::events::Events;
 use cloudgw::ops::{FollowSettings, Operations};
 use cloudgw::registry::Registry;
-use cloudgw::service::{CursorKey, Service, ServiceSettings};
+use cloudgw::service::{ConfigView, CursorKey, Service, ServiceSettings};
 use cloudgw::sim;
 
 mod cli;
@@ -297,6 +297,16 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     if configs.is_empty() {
         tracing::warn!(dir = %args.providers.display(), "no provider files (*.toml) found: every provider route will answer 404");
     }
+    let (store, store_kind) = open_store(&args).await?;
+    let security = &prepared.security;
+    let view = ConfigView::new(
+        &configs,
+        &security.tokens.callers(),
+        &prepared.webhooks,
+        &security.cors_origins,
+        &security.limits,
+        &store_kind,
+    );
     let registry = Registry::start(configs).await.map_err(|e| e.to_string())?;
     for p in registry.all() {
         let info = p.info();
@@ -310,7 +320,6 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .ok()
         .filter(|t| !t.is_zero())
         .ok_or("--request-timeout must be a number of seconds > 0")?;
-    let store = open_store(&args).await?;
     cloudgw::store::spawn_janitor(
         store.clone(),
         cloudgw::store::Retention {
@@ -333,8 +342,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     cloudgw::watch::Watch::new(registry.clone(), ops.events().clone(), Arc::new(turns)).start();
     let webhooks = cloudgw::webhooks::Webhooks::new(prepared.webhooks, store.clone());
     webhooks.start(ops.events(), replica);
-    let service =
-        Service::with_audit(registry, ops, service_settings, store.clone()).with_webhooks(webhooks);
+    let service = Service::with_audit(registry, ops, service_settings, store.clone())
+        .with_webhooks(webhooks)
+        .with_config(view);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -352,8 +362,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// The store --database-url names, or SQLite in --data-dir (created if missing).
-async fn open_store(args: &ServeArgs) -> Result<Arc<dyn cloudgw::store::Store>, String> {
+/// The store --database-url names, or SQLite in --data-dir (created if missing), and its kind.
+async fn open_store(args: &ServeArgs) -> Result<(Arc<dyn cloudgw::store::Store>, String), String> {
     let url = match &args.database_url {
         Some(url) => url.clone(),
         None => {
@@ -370,7 +380,7 @@ async fn open_store(args: &ServeArgs) -> Result<Arc<dyn cloudgw::store::Store>, 
         .await
         .map_err(|e| format!("cannot open the store: {e}"))?;
     tracing::info!(store = ?store_kind(&url), "store ready");
-    Ok(store)
+    Ok((store, store_kind(&url).to_owned()))
 }
 
 /// The store's kind for the log (never the URL: it may hold a password).

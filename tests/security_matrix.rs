@@ -63,7 +63,7 @@ fn expect(class: Class, who: Who, names_provider: bool) -> Expect {
 fn classify(operation_id: &str, method: &str) -> Class {
     match operation_id {
         "get_health" | "get_readiness" | "get_metrics" => Class::Public,
-        "list_audit" | "list_webhook_deliveries" => Class::Admin,
+        "list_audit" | "list_webhook_deliveries" | "get_config" => Class::Admin,
         _ if method == "get" => Class::Read,
         _ if method == "post" || method == "delete" => Class::Change,
         other => panic!("the matrix does not know {other} ({method}): classify it"),
@@ -420,4 +420,48 @@ async fn operations_and_events_are_per_caller_and_per_scope() {
     let scoped = scoped.await.ok().flatten().unwrap_or_default();
     assert!(all.contains("/v1/providers/other"), "{all}");
     assert!(!scoped.contains("/v1/providers/other"), "{scoped}");
+}
+
+#[tokio::test]
+async fn the_configuration_names_providers_tokens_and_scopes_for_admins_without_secrets() {
+    let s = setup(LimitsConfig::default()).await;
+    let answer = s.call(Who::Admin, "get", "/v1/config", None).await;
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let view = &answer.body;
+    let providers: Vec<&str> = view["providers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(providers, ["gg", "other"], "{view}");
+    assert_eq!(view["providers"][0]["driver"], "gogrid", "{view}");
+    assert_eq!(
+        view["providers"][0]["layers"]["retry_attempts"], 3,
+        "{view}"
+    );
+    assert_eq!(view["store"], "memory", "{view}");
+    assert_eq!(view["limits"]["max_concurrent_requests"], 512, "{view}");
+    let scoped = view["tokens"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["name"] == "scoped")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(scoped["role"], "operator", "{view}");
+    assert_eq!(scoped["providers"], json!(["gg"]), "{view}");
+    assert_eq!(view["tokens"].as_array().map(Vec::len), Some(4), "{view}");
+    // Neither a token nor its hash is part of it.
+    let text = view.to_string();
+    for (_, secret) in &s.secrets {
+        assert!(!text.contains(secret.as_str()), "a token in {text}");
+        assert!(
+            !text.contains(&token_hash(secret)),
+            "a token hash in {text}"
+        );
+    }
+    // Below admin it is refused, like the audit log.
+    let operator = s.call(Who::Operator, "get", "/v1/config", None).await;
+    operator.assert_problem(403, "forbidden");
 }

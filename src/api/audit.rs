@@ -152,8 +152,8 @@ pub struct AuditList {
 ///
 /// Every change and every refused request (401, 403, 413, 415, 429, 503), oldest first: who
 /// (`token:<name>`), what (method and route), where (provider, resource id), the status and
-/// outcome, the request id and the time. Admin only. The log lives in the gateway process
-/// (the last 10 000 records) until a durable store holds it.
+/// outcome, the request id and the time. Admin only. The log is kept in the store, so it
+/// survives restarts and is shared by replicas.
 #[utoipa::path(
     get, path = "/v1/audit", operation_id = "list_audit", tag = "audit",
     params(AuditParams),

@@ -56,6 +56,11 @@ impl Tokens {
         })
     }
 
+    /// The caller each configured token names, in the file's order.
+    pub fn callers(&self) -> Vec<Caller> {
+        self.entries.iter().map(|e| e.caller.clone()).collect()
+    }
+
     /// Whether no tokens are configured (the gateway is then unauthenticated).
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()

@@ -8,6 +8,7 @@ mod aggregate;
 mod audit;
 pub mod auth;
 mod catalog;
+mod config;
 mod etag;
 mod events;
 mod extract;

@@ -9,7 +9,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{
-    aggregate, audit, catalog, events, health, operations, providers, servers, volumes, webhooks,
+    aggregate, audit, catalog, config, events, health, operations, providers, servers, volumes,
+    webhooks,
 };
 use crate::service::Service;
 
@@ -34,7 +35,7 @@ use crate::service::Service;
         (name = "operations", description = "Long-running changes"),
         (name = "events", description = "Change events and their webhook deliveries"),
         (name = "health", description = "Liveness, readiness, metrics"),
-        (name = "audit", description = "Who changed what, and what was refused (admin)"),
+        (name = "audit", description = "Who changed what, what was refused, and the configuration (admin)"),
     ),
     components(schemas(crate::model::Problem, crate::model::CloudEvent, crate::model::EventType, crate::model::ServerSentEvent))
 )]
@@ -66,6 +67,7 @@ pub(super) fn routes() -> OpenApiRouter<Service> {
         .routes(routes!(events::stream_events))
         .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(config::get_config))
         .routes(routes!(health::get_health))
         .routes(routes!(health::get_readiness))
         .routes(routes!(health::get_metrics))

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::expand;
 use crate::service::Role;
@@ -69,7 +69,7 @@ pub struct CorsConfig {
 }
 
 /// `[limits]`, with the defaults documented on each field.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
     /// Largest request body in bytes (default 1 MiB); larger is 413.

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 /// coalesce = true             # identical concurrent reads share one backend call
 /// cache_ttl_secs = 0          # keep read answers this long (0 = off)
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct LayerSettings {
     /// Attempts in all, the first included (1: no retry). Default 3.

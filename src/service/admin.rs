@@ -1,7 +1,7 @@
-//! The admin verbs: the audit log.
+//! The admin verbs: the audit log and the configuration.
 
 use super::error::{ServiceError, ServiceResult};
-use super::{Caller, Role, Service};
+use super::{Caller, ConfigView, Role, Service};
 use crate::audit::{AuditPage, AuditQuery, AuditRecord, cursor_after, parse_cursor};
 use crate::model::{CloudEvent, Problem, ProblemCode};
 
@@ -90,6 +90,22 @@ impl Service {
                 .registry()
                 .all()
                 .any(|p| caller.sees(p.id()) && CloudEvent::source_of(p.id()) == source),
+        }
+    }
+}
+
+impl Service {
+    /// The configuration the gateway runs with, secrets left out (admin only; a scoped admin
+    /// sees only its providers). A service started without one answers `unsupported`.
+    pub fn configuration(&self, caller: &Caller) -> ServiceResult<ConfigView> {
+        caller.require(Role::Admin, "reading the configuration")?;
+        match self.inner.config.get() {
+            Some(view) => Ok(view.seen_by(caller)),
+            None => Err(ServiceError::from(Problem::new(
+                ProblemCode::Unsupported,
+                501,
+                "this gateway was started without a configuration to show",
+            ))),
         }
     }
 }

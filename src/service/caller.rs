@@ -14,12 +14,15 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::error::{ServiceError, ServiceResult};
 use crate::model::{Problem, ProblemCode};
 
 /// What a token may do; each role includes the ones before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads providers, resources, its own operations and events.
@@ -122,6 +125,14 @@ impl Caller {
         match self {
             Caller::Anonymous => true,
             Caller::Token { scope, .. } => scope.admits(provider),
+        }
+    }
+
+    /// Whether the caller sees every provider (it has no provider scope).
+    pub fn sees_all(&self) -> bool {
+        match self {
+            Caller::Anonymous => true,
+            Caller::Token { scope, .. } => *scope == Scope::All,
         }
     }
 

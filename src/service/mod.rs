@@ -14,6 +14,7 @@ mod aggregate;
 mod caller;
 mod changes;
 mod check;
+mod config_view;
 mod cursor;
 mod deliveries;
 mod error;
@@ -24,6 +25,7 @@ mod reads;
 
 pub use admin::{AuditFilter, MAX_AUDIT_LIMIT};
 pub use caller::{Caller, Role, Scope};
+pub use config_view::{ConfigView, ProviderView, TokenView, WebhookView};
 pub use cursor::{CursorKey, DEFAULT_LIMIT, MAX_LIMIT, MAX_SKIP, MIN_KEY_LEN};
 pub use deliveries::{DeliveryPage, DeliveryQuery};
 pub use error::{ServiceError, ServiceResult};
@@ -78,6 +80,8 @@ struct Inner {
     settings: ServiceSettings,
     /// The webhooks whose deliveries are listed (set once, at start).
     webhooks: std::sync::OnceLock<Webhooks>,
+    /// The configuration admins read (set once, at start).
+    config: std::sync::OnceLock<ConfigView>,
     audit: Arc<dyn AuditStore>,
     /// Who started each operation this process accepted, so a non-admin caller reads only its
     /// own. Kept in memory: after a restart, or once [`MAX_OWNERS`] are kept, older operations
@@ -107,6 +111,7 @@ impl Service {
                 ops,
                 settings,
                 webhooks: std::sync::OnceLock::new(),
+                config: std::sync::OnceLock::new(),
                 audit,
                 owners: Mutex::new(HashMap::new()),
             }),
@@ -117,6 +122,13 @@ impl Service {
     pub fn with_webhooks(self, webhooks: Webhooks) -> Service {
         // Set once, right after construction; a second call keeps the first.
         let _ = self.inner.webhooks.set(webhooks);
+        self
+    }
+
+    /// The service showing `view` as its configuration (`GET /v1/config`).
+    pub fn with_config(self, view: ConfigView) -> Service {
+        // Set once, right after construction; a second call keeps the first.
+        let _ = self.inner.config.set(view);
         self
     }
 

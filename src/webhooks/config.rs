@@ -114,6 +114,16 @@ impl WebhookConfig {
 }
 
 impl Webhook {
+    /// What `GET /v1/config` shows of it: name and filters, never the secret or the URL.
+    pub fn view(&self) -> crate::service::WebhookView {
+        crate::service::WebhookView {
+            name: self.name.clone(),
+            types: self.types.clone(),
+            providers: self.providers.clone(),
+            max_attempts: self.max_attempts,
+        }
+    }
+
     /// Whether `event` passes this webhook's `types` and `providers` filters.
     pub fn wants(&self, event: &CloudEvent) -> bool {
         let type_ok = self

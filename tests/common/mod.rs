@@ -129,6 +129,14 @@ impl Gateway {
         security: api::Security,
         webhooks: Vec<cloudgw::webhooks::Webhook>,
     ) -> Gateway {
+        let view = cloudgw::service::ConfigView::new(
+            &configs,
+            &security.tokens.callers(),
+            &webhooks,
+            &security.cors_origins,
+            &security.limits,
+            "memory",
+        );
         let registry = match Registry::start(configs).await {
             Ok(r) => Arc::new(r),
             Err(e) => panic!("registry: {e}"),
@@ -143,7 +151,8 @@ impl Gateway {
             ops,
             cloudgw::service::ServiceSettings::default(),
         )
-        .with_webhooks(webhooks);
+        .with_webhooks(webhooks)
+        .with_config(view);
         let app = api::router_secured(service, api::DEFAULT_REQUEST_TIMEOUT, security);
         Gateway::serve_app(registry, app).await
     }
