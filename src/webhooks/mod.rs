@@ -34,6 +34,20 @@ const BATCH: usize = 32;
 const FEED_LEASE: &str = "webhooks/feed";
 /// How long the feeder's lease lasts unless renewed (renewed three times as often).
 const FEED_TTL: Duration = Duration::from_secs(15);
+/// The feeder stores its position after this many events, or at the lease renewal, whichever
+/// is first. Queuing is idempotent (one record per event and webhook), so a feeder that dies
+/// between two saves only queues those events again, as no-ops.
+const SAVE_EVERY: usize = 64;
+/// The pause before a feeder whose live stream was cut off (it fell behind) catches up.
+const RESUBSCRIBE: Duration = Duration::from_millis(50);
+
+/// Why a feeder stopped while it was running.
+enum FeedEnd {
+    /// Its live stream ended (it fell behind the broadcast): it catches up from its position.
+    StreamEnded,
+    /// Another replica holds the lease now.
+    LeaseLost,
+}
 
 /// The configured webhooks and their delivery queue. Cheap to clone.
 #[derive(Clone)]
@@ -118,11 +132,18 @@ impl Webhooks {
         loop {
             let store = &self.inner.store;
             match store.acquire_lease(FEED_LEASE, &holder, FEED_TTL).await {
-                Ok(true) => {
-                    if let Err(e) = self.feed_while_held(&events, &holder).await {
+                Ok(true) => match self.feed_while_held(&events, &holder).await {
+                    // Under load the feeder falls behind the live broadcast and is cut off:
+                    // it catches up from the log at once rather than after a lease period.
+                    Ok(FeedEnd::StreamEnded) => {
+                        tokio::time::sleep(RESUBSCRIBE).await;
+                        continue;
+                    }
+                    Ok(FeedEnd::LeaseLost) => {}
+                    Err(e) => {
                         tracing::warn!(error = %e, "the webhook feed stopped; it starts again shortly");
                     }
-                }
+                },
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "cannot take the webhook feed lease"),
             }
@@ -131,26 +152,39 @@ impl Webhooks {
     }
 
     /// Queues every event after the stored feed position until the lease is lost or the
-    /// stream ends (a listener that falls behind is cut off; the next round catches up).
-    async fn feed_while_held(&self, events: &Events, holder: &str) -> Result<(), StoreError> {
+    /// stream ends (a listener that falls behind is cut off; the caller catches up).
+    async fn feed_while_held(&self, events: &Events, holder: &str) -> Result<FeedEnd, StoreError> {
         let store = &self.inner.store;
         let from = store.feed_position().await?;
         let subscription = events.subscribe(from.as_deref()).await?;
         let mut all = subscription.catch_up.chain(subscription.live);
         let mut renew = tokio::time::interval(FEED_TTL / 3);
+        // The position fed but not stored yet, and how many events it is ahead.
+        let mut unsaved: Option<String> = None;
+        let mut ahead = 0;
         loop {
             tokio::select! {
                 next = all.next() => {
-                    let Some(sequenced) = next else { return Ok(()) };
+                    let Some(sequenced) = next else {
+                        save_position(store, &mut unsaved).await?;
+                        return Ok(FeedEnd::StreamEnded);
+                    };
                     // A notice that events were missed is the stream's, not a change to deliver.
                     if sequenced.event.event_type != EventType::EventsMissed {
                         self.enqueue(&sequenced.event).await;
                     }
-                    store.set_feed_position(&sequenced.stream_id).await?;
+                    unsaved = Some(sequenced.stream_id.clone());
+                    ahead += 1;
+                    if ahead >= SAVE_EVERY {
+                        save_position(store, &mut unsaved).await?;
+                        ahead = 0;
+                    }
                 }
                 _ = renew.tick() => {
+                    save_position(store, &mut unsaved).await?;
+                    ahead = 0;
                     if !store.acquire_lease(FEED_LEASE, holder, FEED_TTL).await? {
-                        return Ok(());
+                        return Ok(FeedEnd::LeaseLost);
                     }
                 }
             }
@@ -212,6 +246,17 @@ impl Webhooks {
         {
             tracing::error!(webhook = %hook.name, event = %event.id, error = %e, "cannot record a webhook try; it will be made again after its lease");
         }
+    }
+}
+
+/// Stores the feed position `unsaved` holds, if any.
+async fn save_position(
+    store: &Arc<dyn Store>,
+    unsaved: &mut Option<String>,
+) -> Result<(), StoreError> {
+    match unsaved.take() {
+        Some(position) => store.set_feed_position(&position).await,
+        None => Ok(()),
     }
 }
 
